@@ -1,0 +1,285 @@
+"""finews.toml: reading, validating (unknown keys are errors) and the commented template."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "finews.toml"
+USER_AGENT = "finews/0.1 (+https://github.com/finews/finews; self-hosted news desk)"
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class FetchConfig(_Strict):
+    user_agent: str = USER_AGENT
+    timeout: float = Field(20.0, gt=0, description="seconds per request")
+    max_bytes: int = Field(10 * 1024 * 1024, gt=0, description="body size cap")
+    max_redirects: int = Field(5, ge=0)
+
+
+class StorageConfig(_Strict):
+    path: str = "finews.db"
+
+
+class SiteConfig(_Strict):
+    title: str = "finews"
+    description: str = "财经与科技新闻"
+    base_url: str = ""  # absolute URL of the published site, used in feeds; "" keeps links relative
+    output: str = "site"
+    per_page: int = Field(20, ge=1, le=500)
+    feed_items: int = Field(50, ge=1, le=1000)
+
+
+class ExportConfig(_Strict):
+    body: Literal["markdown", "html"] = "markdown"
+    layout: str = "post"
+    back_links: bool = True
+    site_url: str = ""  # prefix of back links, e.g. "//news.example.com"
+    home_label: str = "返回首页"
+    fallback_image: str = ""  # Hexo headimg/thumbnail when an article has no image
+
+
+class SourceConfig(_Strict):
+    name: str = Field(description="stable key: lowercase letters, digits, - and _")
+    type: Literal["feed"] = "feed"
+    url: str
+    title: str = ""
+    enabled: bool = True
+    category: str = ""  # slug used in paths; defaults to name
+    category_name: str = ""  # display name; defaults to title
+    tags: list[str] = Field(default_factory=list)
+    hexo_categories: list[str] = Field(default_factory=list)
+    timezone: str = "Asia/Shanghai"  # for dates the source gives without an offset
+    timeout: float | None = Field(None, gt=0)
+    max_bytes: int | None = Field(None, gt=0)
+
+    @field_validator("name")
+    @classmethod
+    def _slug_name(cls, value: str) -> str:
+        if not _SLUG_RE.match(value):
+            raise ValueError("must be lowercase letters, digits, '-' or '_' (at most 64)")
+        return value
+
+    @field_validator("category")
+    @classmethod
+    def _slug_category(cls, value: str) -> str:
+        if value and not _SLUG_RE.match(value):
+            raise ValueError("must be lowercase letters, digits, '-' or '_' (at most 64)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _defaults(self) -> SourceConfig:
+        # Derived defaults are written back so every later stage reads one value.
+        object.__setattr__(self, "title", self.title or self.name)
+        object.__setattr__(self, "category", self.category or self.name)
+        object.__setattr__(self, "category_name", self.category_name or self.title)
+        if not self.tags:
+            object.__setattr__(self, "tags", [f"{self.title}新闻"])
+        if not self.hexo_categories:
+            object.__setattr__(self, "hexo_categories", [self.category_name, self.title])
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Config(_Strict):
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    fetch: FetchConfig = Field(default_factory=FetchConfig)
+    site: SiteConfig = Field(default_factory=SiteConfig)
+    export: ExportConfig = Field(default_factory=ExportConfig)
+    sources: list[SourceConfig] = Field(default_factory=list)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.name in seen:
+                raise ValueError(f"two sources are named {source.name!r}")
+            seen.add(source.name)
+        return self
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def database_path(self) -> Path:
+        return self.resolve(self.storage.path)
+
+    @property
+    def site_dir(self) -> Path:
+        return self.resolve(self.site.output)
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise ConfigError(f"no source named {name!r} (known: {', '.join(s.name for s in self.sources)})")
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate ``path``; every problem becomes one :class:`ConfigError` line per key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file (run 'finews init' to write one)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return config_from_dict(data, base_dir=path.resolve().parent, origin=str(path))
+
+
+def config_from_dict(data: dict, *, base_dir: Path = Path("."), origin: str = "config") -> Config:
+    if "base_dir" in data:
+        raise ConfigError(f"{origin}: base_dir: unknown key")
+    try:
+        return Config.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, data, origin)) from None
+
+
+def _describe(exc: ValidationError, data: dict, origin: str) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = err["loc"]
+        where = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+        if err["type"] == "extra_forbidden":
+            known = _known_keys(loc[:-1])
+            hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else f" (known: {', '.join(known)})"
+            lines.append(f"{origin}: {where}: unknown key{suggestion}")
+        else:
+            named = _source_name(data, loc)
+            lines.append(f"{origin}: {where}{named}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def _known_keys(loc: tuple) -> list[str]:
+    model: type[BaseModel] = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            break
+        annotation = field.annotation
+        inner = getattr(annotation, "__args__", (annotation,))[0]
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            model = inner
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+    return [k for k in model.model_fields if k != "base_dir"]
+
+
+def _source_name(data: dict, loc: tuple) -> str:
+    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
+        try:
+            return f" (source {data['sources'][loc[1]].get('name')!r})"
+        except (KeyError, IndexError, AttributeError, TypeError):
+            return ""
+    return ""
+
+
+TEMPLATE = '''\
+# finews configuration. Paths are relative to this file.
+
+[storage]
+# SQLite archive (WAL mode). Created and migrated on first use.
+path = "finews.db"
+
+[fetch]
+# user_agent = "finews/0.1 (+https://github.com/finews/finews; self-hosted news desk)"
+timeout = 20            # seconds per request
+max_bytes = 10485760    # bodies larger than this are refused
+max_redirects = 5
+
+[site]
+title = "finews"
+description = "财经与科技新闻"
+base_url = ""           # e.g. "https://news.example.com", used for absolute links in feeds
+output = "site"         # where 'finews build' writes the static site
+per_page = 20
+
+[export]
+body = "markdown"       # or "html" for themes that expect HTML bodies
+layout = "post"         # Jekyll layout
+back_links = true       # Jekyll: "[返回<category>](//site/<category>/)｜[返回首页](//site/)"
+site_url = ""           # prefix of back links, e.g. "//news.example.com"
+fallback_image = ""     # Hexo headimg/thumbnail when an article has no image
+
+# One [[sources]] table per source. type = "feed" reads RSS 0.9x/1.0/2.0, Atom and JSON Feed.
+# url may be http(s)://, file:// or a path relative to this file.
+{sources}'''
+
+SOURCE_TEMPLATE = '''\
+[[sources]]
+name = "{name}"             # stable key: lowercase letters, digits, - and _
+title = "{title}"
+type = "feed"
+url = "{url}"
+category = "{category}"     # slug used in paths and Jekyll categories
+category_name = "{category_name}"
+tags = [{tags}]
+hexo_categories = [{hexo}]  # Hexo's three-level categories
+# timezone = "Asia/Shanghai"  # for dates given without an offset
+# enabled = false
+'''
+
+
+def render_template(sources: list[dict]) -> str:
+    """The commented finews.toml, with ``sources`` as ``[[sources]]`` tables."""
+    blocks = []
+    for s in sources:
+        blocks.append(
+            SOURCE_TEMPLATE.format(
+                name=s["name"],
+                title=s.get("title", s["name"]),
+                url=s["url"],
+                category=s.get("category", s["name"]),
+                category_name=s.get("category_name", s.get("title", s["name"])),
+                tags=", ".join(f'"{t}"' for t in s.get("tags", [])),
+                hexo=", ".join(f'"{t}"' for t in s.get("hexo_categories", [])),
+            )
+        )
+    example = blocks or [
+        SOURCE_TEMPLATE.format(
+            name="example",
+            title="示例",
+            url="https://example.com/feed.xml",
+            category="example",
+            category_name="示例",
+            tags='"示例新闻"',
+            hexo='"新媒体", "示例", "资讯"',
+        ).replace("[[sources]]", "# [[sources]]", 1)
+    ]
+    return TEMPLATE.format(sources="\n".join(blocks) if blocks else _comment_out(example[0]))
+
+
+def _comment_out(block: str) -> str:
+    return "".join(line if line.startswith("#") else f"# {line}" for line in block.splitlines(True))

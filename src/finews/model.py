@@ -1,0 +1,85 @@
+"""The one record that flows through every stage: sources → fetch → extract → enrich → store → publish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+@dataclass
+class Annotation:
+    """A span of text the source itself linked to an entity (a stock quote link, a company page)."""
+
+    text: str
+    kind: str  # "stock" | "company" | "topic"
+    code: str  # the source's own code: "116.09988", "106.BABA", a 36kr project name
+    url: str = ""
+
+
+@dataclass
+class Article:
+    """One news item.
+
+    Sources fill the raw fields (``content_html`` as the source gave it, naive or aware dates);
+    ``extract`` cleans them in place; ``store`` assigns ``id`` and ``slug``.
+    """
+
+    source: str  # key of the source that produced it
+    url: str
+    title: str
+    guid: str | None = None
+    canonical_url: str = ""
+    author: str | None = None
+    published: datetime | None = None  # always timezone-aware once extracted
+    updated: datetime | None = None
+    categories: list[str] = field(default_factory=list)
+    summary: str = ""  # plain-text digest
+    content_html: str = ""  # sanitized HTML after extract
+    content_markdown: str = ""
+    image: str | None = None  # first image or enclosure image
+    enclosure_url: str | None = None
+    enclosure_type: str | None = None
+    annotations: list[Annotation] = field(default_factory=list)
+    # set by the archive
+    id: int | None = None
+    slug: str | None = None
+    content_hash: str = ""
+    fetched_at: datetime | None = None
+
+    @property
+    def identity(self) -> str:
+        """What makes two items the same article: canonical URL, else the source's guid."""
+        return self.canonical_url or f"guid:{self.source}:{self.guid}"
+
+    def published_local(self, tz: timezone = BEIJING) -> datetime | None:
+        return self.published.astimezone(tz) if self.published else None
+
+
+@dataclass
+class SourceState:
+    """What the archive remembers about one source between runs."""
+
+    name: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_checked: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    last_new: int = 0  # articles added by the last successful check
+    last_updated: int = 0  # articles changed by the last successful check
+
+
+@dataclass
+class SaveResult:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: SaveResult) -> SaveResult:
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
