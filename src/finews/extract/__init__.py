@@ -1,0 +1,75 @@
+"""The extract stage: turn what a source gave into a clean, normalized :class:`Article`."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, tzinfo
+
+from ..model import BEIJING, Article
+from .clean import clean_html, clean_title, html_to_text, sanitize
+from .dates import parse_date
+from .markdown import to_markdown
+from .urls import canonical_url
+
+__all__ = ["canonical_url", "clean_html", "clean_title", "html_to_text", "parse_date", "prepare", "sanitize"]
+
+SUMMARY_CHARS = 160
+# cnBeta and others end summaries with a "read more" link; it is not part of the story.
+_READ_MORE = re.compile(r"\s*(?:阅读全文|查看全文|继续阅读|Read more|全文链接)[\s.…»>]*$", re.I)
+_SENTENCE_END = re.compile(r"[。！？!?；]")
+
+
+def prepare(article: Article, *, zone: tzinfo = BEIJING, now: datetime | None = None) -> Article:
+    """Clean ``article`` in place and return it.
+
+    ``zone`` is the source's time zone, applied to dates the source wrote without an offset.
+    """
+    article.url = (article.url or "").strip()
+    article.canonical_url = canonical_url(article.url)
+    article.title = clean_title(article.title)
+    article.author = clean_title(article.author or "") or None
+    article.categories = _unique(clean_title(c) for c in article.categories)
+    article.published = _aware(article.published, zone)
+    article.updated = _aware(article.updated, zone)
+    article.fetched_at = article.fetched_at or now or datetime.now(UTC)
+
+    cleaned = clean_html(article.content_html, article.url or None)
+    article.content_html = cleaned.html
+    article.annotations = article.annotations or cleaned.annotations
+    article.content_markdown = to_markdown(cleaned.html)
+    if not article.image and cleaned.images:
+        article.image = cleaned.images[0]
+
+    summary = article.summary
+    if summary and "<" in summary:
+        summary = html_to_text(sanitize(summary))
+    summary = _READ_MORE.sub("", " ".join((summary or "").split()))
+    body_text = html_to_text(cleaned.html)
+    if not summary:
+        summary = _digest(body_text)
+    article.summary = summary
+    if not article.title:
+        article.title = _digest(summary or body_text, 40) or article.canonical_url
+    return article
+
+
+def _aware(value: datetime | str | None, zone: tzinfo) -> datetime | None:
+    return parse_date(value, zone)
+
+
+def _digest(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """The first sentences of ``text`` up to ``limit`` characters, cut after a full stop when possible."""
+    text = " ".join(_READ_MORE.sub("", text).split())
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    ends = [m.end() for m in _SENTENCE_END.finditer(head)]
+    return head[: ends[-1]] if ends and ends[-1] > limit // 3 else head.rstrip() + "…"
+
+
+def _unique(values) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        if value:
+            seen.setdefault(value, None)
+    return list(seen)

@@ -1,0 +1,17 @@
+"""The sources stage: each configured source type knows how to collect raw articles."""
+
+from __future__ import annotations
+
+from ..config import SourceConfig
+from .base import Collected, Source
+from .feed import FeedSource, parse_feed
+
+SOURCE_TYPES: dict[str, type] = {"feed": FeedSource}
+
+
+def build_source(config: SourceConfig) -> Source:
+    """The source object for ``config``; new types register in :data:`SOURCE_TYPES`."""
+    return SOURCE_TYPES[config.type](config)
+
+
+__all__ = ["SOURCE_TYPES", "Collected", "FeedSource", "Source", "build_source", "parse_feed"]

@@ -1,0 +1,6 @@
+"""The store stage: the archive behind a small interface (:class:`Archive`)."""
+
+from .base import Archive
+from .sql import SQLArchive, StorageError, content_hash, open_archive
+
+__all__ = ["Archive", "SQLArchive", "StorageError", "content_hash", "open_archive"]

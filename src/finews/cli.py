@@ -1,0 +1,257 @@
+"""The command line: a thin layer over the library (every command calls one library function)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .config import DEFAULT_CONFIG_NAME, Config, load_config, render_template
+from .errors import FinewsError
+from .pipeline import FetchReport, SourceReport, fetch_all
+from .publish import build_site, export_posts
+from .store import SQLArchive, open_archive
+
+app = typer.Typer(
+    help="finews: a self-hosted news desk for Chinese finance and tech news.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path,
+    typer.Option("--config", "-c", envvar="FINEWS_CONFIG", help="Path of finews.toml.", show_default=True),
+]
+
+
+def _load(path: Path) -> Config:
+    return load_config(path)
+
+
+@contextmanager
+def _archive(config: Config) -> Iterator[SQLArchive]:
+    archive = open_archive(config.database_path)
+    try:
+        yield archive
+    finally:
+        archive.close()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+def _fail(exc: FinewsError, code: int = 1) -> typer.Exit:
+    for line in str(exc).splitlines():
+        err.print(f"[red]error:[/red] {line}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@app.callback(invoke_without_command=True)
+def main(version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False) -> None:
+    if version:
+        console.print(f"finews {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def init(
+    config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+    sample: Annotated[bool, typer.Option(help="Use the bundled offline sample sources.")] = False,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented finews.toml (with the sample sources when --sample)."""
+    if config.exists() and not force:
+        err.print(f"[red]error:[/red] {config} exists (use --force to overwrite)")
+        raise typer.Exit(1)
+    sources = []
+    if sample:
+        sources = copy_samples(config.resolve().parent / "samples")
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(render_template(sources), encoding="utf-8")
+    console.print(f"wrote {config}" + (f" with {len(sources)} sample sources" if sources else ""))
+
+
+def copy_samples(target: Path) -> list[dict]:
+    """Copy the bundled sample feeds to ``target`` and return their source definitions."""
+    import tomllib
+
+    package = resources.files("finews") / "samples"
+    target.mkdir(parents=True, exist_ok=True)
+    for item in package.iterdir():
+        if item.is_file() and not item.name.endswith((".toml", ".md")):
+            with resources.as_file(item) as path:
+                shutil.copyfile(path, target / item.name)
+    definitions = tomllib.loads((package / "sources.toml").read_text(encoding="utf-8"))["sources"]
+    for definition in definitions:
+        definition["url"] = f"{target.name}/{Path(definition['url']).name}"
+    return definitions
+
+
+@app.command()
+def fetch(
+    config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")] = None,
+) -> None:
+    """Ingest every enabled source into the archive. Exit code 1 if any source failed."""
+    try:
+        cfg = _load(config)
+        with _archive(cfg) as archive, _progress() as progress:
+            task = progress.add_task("fetching", total=len(source or [s for s in cfg.sources if s.enabled]))
+
+            def done(report: SourceReport) -> None:
+                progress.advance(task)
+                _print_source(report)
+
+            result = fetch_all(cfg, archive, names=source, on_done=done)
+    except FinewsError as exc:
+        raise _fail(exc, 2) from None
+    _print_totals(result)
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def _print_source(report: SourceReport) -> None:
+    if report.ok:
+        console.print(f"[green]ok[/green]   {report.name}: {report.summary}", highlight=False)
+    else:
+        err.print(f"[red]fail[/red] {report.name}: {report.error}", highlight=False, soft_wrap=True)
+
+
+def _print_totals(result: FetchReport) -> None:
+    failed = len(result.failed)
+    console.print(
+        f"{len(result.sources)} sources, {result.added} new, {result.updated} updated"
+        + (f", [red]{failed} failed[/red]" if failed else ""),
+        highlight=False,
+    )
+
+
+@app.command()
+def export(
+    directory: Annotated[Path, typer.Argument(help="Site folder to write posts into.")],
+    format: Annotated[Literal["jekyll", "hexo"], typer.Option("--format", "-f", help="Post format.")] = "jekyll",
+    body: Annotated[
+        Literal["markdown", "html"] | None, typer.Option(help="Post body: clean Markdown or sanitized HTML.")
+    ] = None,
+    config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+) -> None:
+    """Write archived articles as Jekyll (_posts/) or Hexo (source/_posts/) posts."""
+    try:
+        cfg = _load(config)
+        with _archive(cfg) as archive, _progress() as progress:
+            task = progress.add_task(f"exporting {format}", total=archive.count())
+            report = export_posts(
+                archive.iter_articles(), format, directory, cfg, body=body, progress=lambda n: progress.advance(task, n)
+            )
+    except FinewsError as exc:
+        raise _fail(exc) from None
+    console.print(f"{format}: {report.written} written, {report.unchanged} unchanged in {directory}")
+
+
+@app.command()
+def build(
+    config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder (default: site.output).")] = None,
+) -> None:
+    """Build the static site from the archive."""
+    try:
+        cfg = _load(config)
+        out = output or cfg.site_dir
+        with _archive(cfg) as archive, _progress() as progress:
+            task = progress.add_task("building site", total=archive.count())
+            report = build_site(archive.iter_articles(), cfg, out, progress=lambda n: progress.advance(task, n))
+    except FinewsError as exc:
+        raise _fail(exc) from None
+    console.print(f"site: {report.pages} pages for {report.articles} articles in {out}")
+
+
+@app.command()
+def serve(
+    config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the built static site over HTTP."""
+    import uvicorn
+
+    from .web import create_app
+
+    try:
+        cfg = _load(config)
+        application = create_app(cfg)
+    except FinewsError as exc:
+        raise _fail(exc) from None
+    console.print(f"serving {cfg.site_dir} on http://{host}:{port}/ (Ctrl-C to stop)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command("sources")
+def list_sources(config: ConfigOption = Path(DEFAULT_CONFIG_NAME)) -> None:
+    """List configured sources with the result of their last check."""
+    try:
+        cfg = _load(config)
+        with _archive(cfg) as archive:
+            states = {s.name: s for s in archive.source_states()}
+            counts = {s.name: archive.count(source=s.name) for s in cfg.sources}
+    except FinewsError as exc:
+        raise _fail(exc) from None
+    table = Table("name", "title", "enabled", "articles", "last check", "last success", "failures", "last result")
+    for source in cfg.sources:
+        state = states.get(source.name)
+        checked = state.last_checked.strftime("%Y-%m-%d %H:%M") if state and state.last_checked else "never"
+        success = state.last_success.strftime("%Y-%m-%d %H:%M") if state and state.last_success else "never"
+        if state is None or state.last_checked is None:
+            result = "-"
+        elif state.last_error:
+            result = f"[red]{state.last_error}[/red]"
+        else:
+            result = f"{state.last_new} new, {state.last_updated} updated"
+        failures = str(state.consecutive_failures) if state else "0"
+        enabled = "yes" if source.enabled else "no"
+        table.add_row(source.name, source.title, enabled, str(counts[source.name]), checked, success, failures, result)
+    console.print(table)
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Argument(help="Folder for the demo config, archive and site.")] = Path("demo"),
+) -> None:
+    """Set up a demo on the bundled offline samples: init, fetch, build, and say how to serve it."""
+    config = directory / DEFAULT_CONFIG_NAME
+    if not config.exists():
+        init(config=config, sample=True, force=False)
+    fetch_failed = False
+    try:
+        fetch(config=config, source=None)
+    except typer.Exit as exc:
+        fetch_failed = exc.exit_code != 0
+    build(config=config, output=None)
+    cfg = _load(config)
+    console.print(f"\nThe site is in [bold]{cfg.site_dir}[/bold]; serve it with:\n  finews serve -c {config}")
+    if fetch_failed:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,197 @@
+"""HTML cleaning: widgets, trackers and hidden junk out; entity links unwrapped; nh3 allowlist last.
+
+The order matters. Structural cleanup runs on a real DOM (selectolax/lexbor) because regexes
+cannot tell a hidden paragraph from a visible one; the nh3 allowlist runs last so nothing that
+an earlier step produced can slip past it.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import nh3
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ..model import Annotation
+
+# eastmoney's K-line chart widget: everything between the markers is a quote image, never text.
+_EM_STOCK_IMG = re.compile(r"<!--\s*EM_StockImg_Start\s*-->.*?<!--\s*EM_StockImg_End\s*-->", re.S | re.I)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_DROP_WITH_CONTENT = (
+    "script, style, noscript, iframe, frame, object, embed, applet, form, input, button, select, "
+    "textarea, link, meta, template, svg, math, canvas, audio, video, [hidden], [aria-hidden=true]"
+)
+_TRACKER_HOSTS = (
+    "google-analytics.com",
+    "doubleclick.net",
+    "feedburner.com",
+    "feedsportal.com",
+    "hm.baidu.com",
+    "cnzz.com",
+    "statcounter.com",
+    "quantserve.com",
+    "scorecardresearch.com",
+    "pixel.wp.com",
+    "stats.wp.com",
+    "webquoteklinepic.eastmoney.com",
+)
+_TRACKER_PATH = re.compile(r"(?:^|/)(?:pixel|beacon|track(?:ing)?|count(?:er)?|stat)[^/]*\.(?:gif|png)$", re.I)
+# Links that only annotate a word (a stock quote page, a company profile): the word stays, the link goes.
+_ENTITY_LINK_HOSTS = ("quote.eastmoney.com", "data.eastmoney.com", "so.eastmoney.com", "guba.eastmoney.com")
+_LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url")
+_LEADING_INDENT = re.compile(r"(<(?:p|li|div|h[1-6]|blockquote|td)\b[^>]*>)(?:[\s\u3000\xa0]|&nbsp;|&#12288;)+")
+_EMPTY_BLOCK = re.compile(r"<(p|div|strong|b|em|i)>(?:\s|&nbsp;|<br>)*</\1>")
+_TRAILING_BR = re.compile(r"(?:\s*<br>)+\s*(</(?:p|div|li|h[1-6])>)")
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "div", "dl", "dt", "em",
+    "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark",
+    "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "abbr": {"title"},
+    "ol": {"start"},
+}
+SAFE_SCHEMES = {"http", "https", "mailto"}
+
+
+@dataclass
+class CleanResult:
+    html: str
+    images: list[str] = field(default_factory=list)
+    annotations: list[Annotation] = field(default_factory=list)
+
+
+def clean_html(raw: str, base_url: str | None = None) -> CleanResult:
+    """Return sanitized HTML, the images it keeps and the entity annotations it unwrapped."""
+    if not raw or not raw.strip():
+        return CleanResult("")
+    raw = _EM_STOCK_IMG.sub("", raw)
+    tree = LexborHTMLParser(f"<body>{raw}</body>")
+    body = tree.body
+    if body is None:
+        return CleanResult("")
+    for node in body.css(_DROP_WITH_CONTENT):
+        node.decompose()
+    for node in body.css("[style]"):
+        if _HIDDEN_STYLE.search(node.attributes.get("style") or ""):
+            node.decompose()
+    annotations = _unwrap_entity_links(body)
+    images = _fix_images(body, base_url)
+    _absolutize_links(body, base_url)
+    # Spans carry nothing once styles are gone; unwrapping keeps adjacent text nodes in one word.
+    for node in body.css("span, font"):
+        if node.text(deep=True):
+            node.unwrap()
+        else:
+            node.decompose()
+    return CleanResult(sanitize(body.inner_html or ""), images, annotations)
+
+
+def sanitize(fragment: str) -> str:
+    """The allowlist, applied last: only known tags, attributes and URL schemes survive."""
+    cleaned = nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=SAFE_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        set_tag_attribute_values={"img": {"referrerpolicy": "no-referrer", "loading": "lazy"}},
+        strip_comments=True,
+    )
+    cleaned = _TRAILING_BR.sub(r"\1", _LEADING_INDENT.sub(r"\1", cleaned))
+    previous = None
+    while previous != cleaned:
+        previous, cleaned = cleaned, _EMPTY_BLOCK.sub("", cleaned)
+    return cleaned.strip()
+
+
+def _unwrap_entity_links(body: LexborNode) -> list[Annotation]:
+    found: list[Annotation] = []
+    for node in body.css("a[data-code], span[data-code], a.keytip, a.infokey, a.project-link, a[href]"):
+        attrs = node.attributes
+        href = attrs.get("href") or ""
+        host = urlsplit(href).hostname or "" if href.startswith(("http", "//")) else ""
+        is_entity = (
+            "data-code" in attrs
+            or "project-link" in (attrs.get("class") or "")
+            or "infokey" in (attrs.get("class") or "")
+            or host.endswith(_ENTITY_LINK_HOSTS)
+        )
+        if not is_entity:
+            continue
+        text = node.text(deep=True)
+        if attrs.get("data-code") and text:
+            found.append(Annotation(text=text, kind="stock", code=str(attrs["data-code"]), url=href))
+        elif attrs.get("data-name") and text:
+            found.append(Annotation(text=text, kind="company", code=str(attrs["data-name"]), url=href))
+        node.unwrap()
+    return found
+
+
+def _fix_images(body: LexborNode, base_url: str | None) -> list[str]:
+    images: list[str] = []
+    for img in body.css("img"):
+        attrs = img.attrs
+        src = attrs.get("src") or ""
+        for lazy in _LAZY_SRC:
+            if (not src or src.startswith("data:")) and attrs.get(lazy):
+                src = attrs.get(lazy) or ""
+        src = urljoin(base_url, src.strip()) if base_url else src.strip()
+        if not src.startswith(("http://", "https://")) or _is_tracker(img, src):
+            img.decompose()
+            continue
+        attrs["src"] = src
+        if "alt" not in attrs:
+            attrs["alt"] = ""
+        images.append(src)
+    return images
+
+
+def _is_tracker(img: LexborNode, src: str) -> bool:
+    for dim in ("width", "height"):
+        value = (img.attributes.get(dim) or "").strip().removesuffix("px")
+        if value.isdigit() and int(value) <= 1:
+            return True
+    parts = urlsplit(src)
+    host = (parts.hostname or "").lower()
+    return host.endswith(_TRACKER_HOSTS) or bool(_TRACKER_PATH.search(parts.path))
+
+
+def _absolutize_links(body: LexborNode, base_url: str | None) -> None:
+    if not base_url:
+        return
+    for a in body.css("a[href]"):
+        href = (a.attributes.get("href") or "").strip()
+        if href and not href.startswith(("#", "mailto:")):
+            a.attrs["href"] = urljoin(base_url, href)
+
+
+_BLOCK_END = re.compile(r"</(?:p|div|h[1-6]|li|blockquote|tr|pre|figure|figcaption|dd|dt)>|<br\s*/?>|<hr\s*/?>", re.I)
+_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of sanitized HTML: blocks become lines, inline tags vanish without adding spaces."""
+    text = _TAG.sub("", _BLOCK_END.sub("\n", fragment))
+    text = _SPACES.sub(" ", htmllib.unescape(text))
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+
+
+def clean_title(title: str) -> str:
+    """A title on one line: tags and control characters out, whitespace collapsed."""
+    text = htmllib.unescape(_TAG.sub("", title or ""))
+    text = _CONTROL.sub("", text)
+    return " ".join(text.split())

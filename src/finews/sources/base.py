@@ -1,0 +1,28 @@
+"""What every source type provides: given a fetcher and what we remember, produce raw articles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from ..model import Article, SourceState
+
+if TYPE_CHECKING:
+    from ..config import SourceConfig
+    from ..fetch.client import Fetcher
+
+
+@dataclass
+class Collected:
+    """One check of one source: its articles (raw, not yet extracted) and the new HTTP validators."""
+
+    articles: list[Article] = field(default_factory=list)
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class Source(Protocol):
+    config: SourceConfig
+
+    def collect(self, fetcher: Fetcher, state: SourceState) -> Collected: ...

@@ -1,0 +1,275 @@
+"""The archive on SQLAlchemy Core: SQLite (WAL) by default; the statements are portable SQL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..errors import FinewsError
+from ..model import Annotation, Article, SaveResult, SourceState
+from .schema import articles, sources
+
+_SLUG_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
+_BATCH = 500
+
+
+class StorageError(FinewsError):
+    """The archive cannot be opened, migrated or written."""
+
+
+def open_archive(path: Path | str) -> SQLArchive:
+    """Open (creating and migrating if needed) the SQLite archive at ``path``."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot create folder: {exc.strerror or exc}") from None
+    engine = create_engine(f"sqlite:///{path}", future=True)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return SQLArchive(engine, label=str(path))
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the web app read while a fetch writes; NORMAL is still crash-safe in WAL mode.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision (a no-op when it already is)."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with engine.begin() as connection:
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+
+class SQLArchive:
+    """Implements :class:`finews.store.base.Archive`."""
+
+    def __init__(self, engine: Engine, *, label: str = "archive") -> None:
+        self.engine = engine
+        self.label = label
+        try:
+            migrate(engine)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"{label}: cannot open archive: {exc.orig or exc}") from None
+
+    # -- articles ---------------------------------------------------------------------------
+    def save(self, batch: Sequence[Article]) -> SaveResult:
+        result = SaveResult()
+        now = datetime.now(UTC).replace(tzinfo=None)
+        try:
+            with self.engine.begin() as conn:
+                for article in batch:
+                    self._save_one(conn, article, now, result)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"{self.label}: cannot save articles: {getattr(exc, 'orig', None) or exc}") from None
+        return result
+
+    def _save_one(self, conn: Connection, article: Article, now: datetime, result: SaveResult) -> None:
+        article.content_hash = content_hash(article)
+        existing = self._find(conn, article)
+        values = _row_values(article)
+        if existing is None:
+            slug = self._free_slug(conn, article)
+            values.update(slug=slug, changed_at=now)
+            article.id = conn.execute(articles.insert().values(**values)).inserted_primary_key[0]
+            article.slug = slug
+            result.added += 1
+            return
+        article.id, article.slug = existing.id, existing.slug
+        if existing.content_hash == article.content_hash:
+            result.unchanged += 1
+            return
+        values.update(changed_at=now)
+        values.pop("fetched_at")  # first sighting stays the fetch time
+        conn.execute(articles.update().where(articles.c.id == existing.id).values(**values))
+        result.updated += 1
+
+    def _find(self, conn: Connection, article: Article) -> Row | None:
+        cols = (articles.c.id, articles.c.slug, articles.c.content_hash)
+        if article.canonical_url:
+            row = conn.execute(select(*cols).where(articles.c.canonical_url == article.canonical_url)).first()
+            if row is not None:
+                return row
+        if article.guid:
+            query = select(*cols).where(articles.c.source == article.source, articles.c.guid == article.guid)
+            return conn.execute(query.limit(1)).first()
+        return None
+
+    def _free_slug(self, conn: Connection, article: Article) -> str:
+        digest = hashlib.sha1(article.identity.encode("utf-8")).hexdigest()
+        candidate = _url_id(article.url) or digest[:12]
+        for slug in (candidate, f"{candidate}-{digest[:8]}", digest[:20]):
+            if conn.execute(select(articles.c.id).where(articles.c.slug == slug)).first() is None:
+                return slug
+        return digest
+
+    def iter_articles(self, *, source: str | None = None, newest_first: bool = True) -> Iterator[Article]:
+        order = (articles.c.sort_at.desc(), articles.c.id.desc()) if newest_first else (articles.c.sort_at, articles.c.id)
+        query = select(articles).order_by(*order)
+        if source:
+            query = query.where(articles.c.source == source)
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=_BATCH).execute(query)
+            for row in result:
+                yield _article(row)
+
+    def get(self, article_id: int) -> Article | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(articles).where(articles.c.id == article_id)).first()
+        return _article(row) if row else None
+
+    def count(self, *, source: str | None = None) -> int:
+        query = select(func.count()).select_from(articles)
+        if source:
+            query = query.where(articles.c.source == source)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    # -- sources ----------------------------------------------------------------------------
+    def source_state(self, name: str) -> SourceState:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(sources).where(sources.c.name == name)).first()
+        return _state(row) if row else SourceState(name=name)
+
+    def source_states(self) -> list[SourceState]:
+        with self.engine.connect() as conn:
+            return [_state(row) for row in conn.execute(select(sources).order_by(sources.c.name))]
+
+    def save_source_state(self, state: SourceState) -> None:
+        values = {k: _naive_utc(v) if isinstance(v, datetime) else v for k, v in asdict(state).items()}
+        try:
+            with self.engine.begin() as conn:
+                exists = conn.execute(select(sources.c.name).where(sources.c.name == state.name)).first()
+                if exists:
+                    conn.execute(sources.update().where(sources.c.name == state.name).values(**values))
+                else:
+                    conn.execute(sources.insert().values(**values))
+        except SQLAlchemyError as exc:
+            raise StorageError(f"{self.label}: cannot save source state: {getattr(exc, 'orig', None) or exc}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> SQLArchive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def content_hash(article: Article) -> str:
+    """What decides that a stored article changed: its visible text and dates, not fetch metadata."""
+    parts = (article.title, article.summary, article.content_html, article.author or "", article.image or "")
+    dates = (article.published.isoformat() if article.published else "",)
+    return hashlib.sha256("\x1f".join((*parts, *dates)).encode("utf-8")).hexdigest()
+
+
+def _url_id(url: str) -> str | None:
+    """The article's own id when its URL ends in one (``/articles/1548116.htm`` → ``1548116``)."""
+    try:
+        path = urlsplit(url).path.rstrip("/")
+    except ValueError:
+        return None
+    stem = path.rsplit("/", 1)[-1].split(".", 1)[0] if path else ""
+    # eastmoney: "1797,202201052237118816" → keep the article number
+    stem = stem.rsplit(",", 1)[-1]
+    return stem if _SLUG_PART.match(stem) and any(c.isdigit() for c in stem) else None
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _row_values(article: Article) -> dict[str, Any]:
+    published = article.published
+    offset = int(published.utcoffset().total_seconds() // 60) if published and published.utcoffset() else 0
+    fetched = _naive_utc(article.fetched_at) or datetime.now(UTC).replace(tzinfo=None)
+    return {
+        "source": article.source,
+        "guid": article.guid,
+        "url": article.url,
+        "canonical_url": article.canonical_url or None,
+        "title": article.title,
+        "author": article.author,
+        "summary": article.summary,
+        "content_html": article.content_html,
+        "content_markdown": article.content_markdown,
+        "categories": json.dumps(article.categories, ensure_ascii=False),
+        "annotations": json.dumps([asdict(a) for a in article.annotations], ensure_ascii=False),
+        "image": article.image,
+        "enclosure_url": article.enclosure_url,
+        "enclosure_type": article.enclosure_type,
+        "published_at": _naive_utc(published),
+        "utc_offset": offset if published else None,
+        "updated_at": _naive_utc(article.updated),
+        "fetched_at": fetched,
+        "sort_at": _naive_utc(published) or fetched,
+        "content_hash": article.content_hash,
+    }
+
+
+def _aware(value: datetime | None, offset_minutes: int | None) -> datetime | None:
+    if value is None:
+        return None
+    utc = value.replace(tzinfo=UTC)
+    return utc.astimezone(timezone(timedelta(minutes=offset_minutes))) if offset_minutes else utc
+
+
+def _article(row: Row) -> Article:
+    m = row._mapping
+    return Article(
+        id=m["id"],
+        slug=m["slug"],
+        source=m["source"],
+        guid=m["guid"],
+        url=m["url"],
+        canonical_url=m["canonical_url"] or "",
+        title=m["title"],
+        author=m["author"],
+        summary=m["summary"],
+        content_html=m["content_html"],
+        content_markdown=m["content_markdown"],
+        categories=json.loads(m["categories"] or "[]"),
+        annotations=[Annotation(**a) for a in json.loads(m["annotations"] or "[]")],
+        image=m["image"],
+        enclosure_url=m["enclosure_url"],
+        enclosure_type=m["enclosure_type"],
+        published=_aware(m["published_at"], m["utc_offset"]),
+        updated=_aware(m["updated_at"], m["utc_offset"]),
+        fetched_at=_aware(m["fetched_at"], None),
+        content_hash=m["content_hash"],
+    )
+
+
+def _state(row: Row) -> SourceState:
+    m = dict(row._mapping)
+    for key in ("last_checked", "last_success"):
+        m[key] = m[key].replace(tzinfo=UTC) if m[key] else None
+    return SourceState(**m)

@@ -1,0 +1,49 @@
+"""Shared fixtures: real data from ../shared when present, a fresh archive, a config."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from finews.config import Config, config_from_dict
+from finews.store import SQLArchive, open_archive
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("FINEWS_SHARED", ROOT.parent / "shared"))
+CORPORA = SHARED / "corpora"
+REFERENCE = SHARED / "reference"
+
+
+def need(path: Path) -> Path:
+    """``path`` if it exists; otherwise skip, saying what is missing (a user's clone has no ../shared)."""
+    if not path.exists():
+        pytest.skip(f"real data not available: {path} (set FINEWS_SHARED to the shared folder)")
+    return path
+
+
+@pytest.fixture
+def corpora() -> Path:
+    return need(CORPORA)
+
+
+@pytest.fixture
+def reference() -> Path:
+    return need(REFERENCE)
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> SQLArchive:
+    store = open_archive(tmp_path / "archive.db")
+    yield store
+    store.close()
+
+
+def make_config(tmp_path: Path, sources: list[dict] | None = None, **sections: dict) -> Config:
+    return config_from_dict({"sources": sources or [], **sections}, base_dir=tmp_path)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return make_config(tmp_path)

@@ -1,0 +1,82 @@
+import pytest
+
+from finews.extract.clean import clean_html, clean_title, html_to_text, sanitize
+from finews.extract.markdown import to_markdown
+
+from ..conftest import REFERENCE, need
+
+
+def _reference_body(name: str) -> str:
+    text = need(REFERENCE / name).read_text(encoding="utf-8")
+    return text.split("\n---\n", 1)[1]
+
+
+def test_eastmoney_widgets_hidden_and_entity_markup_go():
+    result = clean_html(_reference_body("jekyll-eastmoney-post.md"), "http://hk.eastmoney.com/news/1.html")
+    for junk in ("EM_StockImg", "display:none", "data-code", "keytip", "<span", "webquoteklinepic", "style="):
+        assert junk not in result.html
+    text = html_to_text(result.html)
+    assert "在清洁机器人领域创业" in text
+    assert "吴恩达宣布从百度辞职" in text
+    assert "在清洁机器人领域创业" in to_markdown(result.html)
+    codes = {a.code for a in result.annotations}
+    assert {"106,BABA", "0,300024", "105,BIDU", "105,MSFT"} <= codes
+
+
+def test_36kr_project_links_unwrapped_images_kept_with_referrer_policy():
+    result = clean_html(_reference_body("hexo-36kr-post.md"))
+    assert "project-link" not in result.html and "data-name" not in result.html
+    assert "语音识别" in html_to_text(result.html)
+    assert result.images[0] == "https://img.36krcdn.com/20220519/v2_96946e80d3d745f6ac86dc6c79184ac9_img_000"
+    assert 'referrerpolicy="no-referrer"' in result.html
+    assert any(a.kind == "company" and a.code == "京东" for a in result.annotations)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        '<a href="javascript:alert(1)">x</a>',
+        "<style>body{display:none}</style>",
+        '<iframe src="https://evil.example/"></iframe>',
+        '<svg onload="alert(1)"><circle/></svg>',
+        '<p onclick="alert(1)" style="background:url(javascript:alert(1))">x</p>',
+        '<img src="data:image/svg+xml;base64,PHN2Zz4=">',
+        "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+    ],
+)
+def test_scripts_handlers_and_dangerous_urls_removed(hostile):
+    out = clean_html(f"<p>正文</p>{hostile}").html
+    lowered = out.lower()
+    assert "<script" not in lowered and "javascript:" not in lowered and "onerror" not in lowered
+    assert "onclick" not in lowered and "<iframe" not in lowered and "<svg" not in lowered
+    assert "正文" in out
+
+
+def test_tracking_pixels_and_lazy_images():
+    html = (
+        '<p>a</p><img src="https://track.example.com/p.gif" width="1" height="1">'
+        '<img src="https://www.google-analytics.com/collect?x=1">'
+        '<img data-src="/img/photo.jpg" alt="图">'
+    )
+    result = clean_html(html, "https://news.example.cn/a/1.html")
+    assert result.images == ["https://news.example.cn/img/photo.jpg"]
+    assert "track.example.com" not in result.html
+
+
+def test_hidden_elements_and_fullwidth_indents():
+    out = clean_html('<p>\u3000\u3000第一段</p><div style="DISPLAY: none">隐藏</div><p hidden>也隐藏</p>').html
+    assert out == "<p>第一段</p>"
+
+
+def test_sanitize_is_an_allowlist():
+    assert sanitize('<p class="x" id="y">a<blink>b</blink></p>') == "<p>ab</p>"
+
+
+def test_titles_lose_tags_controls_and_newlines():
+    assert clean_title(" <b>标题</b>\n第二行\x00\u200b ") == "标题 第二行"
+
+
+def test_empty_input():
+    assert clean_html("").html == "" and clean_html("   ").images == []
