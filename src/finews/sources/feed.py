@@ -7,16 +7,18 @@ import re
 from html import escape
 from calendar import timegm
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import feedparser
 
 from ..config import SourceConfig
 from ..errors import ParseError
 from ..extract.dates import parse_date
-from ..fetch.client import Fetcher, Response
 from ..model import Article, SourceState
 from .base import Collected
+
+if TYPE_CHECKING:
+    from ..fetch.client import Fetcher, Response
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
@@ -83,7 +85,7 @@ def _from_entry(entry: Any, source: str) -> Article:
         title=entry.get("title", "") or "",
         guid=guid,
         author=entry.get("author") or None,
-        published=_entry_date(entry, "published") or _entry_date(entry, "created"),
+        published=_entry_date(entry, "published") or _entry_date(entry, "created") or _entry_date(entry, "updated"),
         updated=_entry_date(entry, "updated"),
         categories=[t.get("term") or t.get("label") or "" for t in entry.get("tags", [])],
         summary=summary,
@@ -96,11 +98,12 @@ def _from_entry(entry: Any, source: str) -> Article:
 
 def _entry_date(entry: Any, name: str) -> datetime | str | None:
     # Our parser sees the raw string and so knows when a zone is missing; feedparser would call it UTC.
-    raw = entry.get(name)
+    # dict.get: FeedParserDict.get would map "published" to "updated" with a deprecation warning
+    raw = dict.get(entry, name)
     if raw:
         if parse_date(raw) is not None:
             return raw
-    parsed = entry.get(f"{name}_parsed")
+    parsed = dict.get(entry, f"{name}_parsed")
     if parsed:
         return datetime.fromtimestamp(timegm(parsed), UTC)
     return None
@@ -182,3 +185,25 @@ def _same_text(a: str, b: str) -> bool:
 def _short(cause: object) -> str:
     text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
     return text[:200]
+
+
+def article_from_item(item: dict[str, Any], source: str) -> Article:
+    """An article from an RSS item already turned into a mapping (dumps, archives, JSON item lists).
+
+    Keys are RSS's own: ``title``, ``link``, ``guid``, ``pubDate``, ``description``, ``author``,
+    ``category`` (string or list), optional ``content`` for the full text.
+    """
+    categories = item.get("category") or item.get("categories") or []
+    description = str(item.get("description") or "")
+    content = str(item.get("content") or "")
+    return Article(
+        source=source,
+        url=str(item.get("link") or ""),
+        title=str(item.get("title") or ""),
+        guid=str(item["guid"]) if item.get("guid") else None,
+        author=str(item["author"]) if item.get("author") else None,
+        published=item.get("pubDate") or item.get("published"),
+        categories=[categories] if isinstance(categories, str) else [str(c) for c in categories],
+        summary=description if content and not _same_text(description, content) else "",
+        content_html=content or description,
+    )
