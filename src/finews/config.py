@@ -97,7 +97,8 @@ class SourceConfig(_Strict):
         if not self.tags:
             object.__setattr__(self, "tags", [f"{self.title}新闻"])
         if not self.hexo_categories:
-            object.__setattr__(self, "hexo_categories", [self.category_name, self.title])
+            levels = [self.category_name] if self.category_name == self.title else [self.category_name, self.title]
+            object.__setattr__(self, "hexo_categories", levels)
         return self
 
     @property

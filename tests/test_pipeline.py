@@ -1,0 +1,113 @@
+"""The whole ingest path against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from finews.pipeline import fetch_all
+
+from .conftest import make_config
+
+FEED = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>
+<link>http://x/</link><description>d</description>{items}</channel></rss>"""
+ITEM = """<item><title>{title}</title><link>http://news.example.cn/a/{n}.html?utm_source=rss</link>
+<guid>g{n}</guid><pubDate>2022-01-05 15:11:{n:02d}</pubDate>
+<description><![CDATA[<p>{body}</p>]]></description></item>"""
+
+
+class FeedServer:
+    """Serves ``routes`` (path → (status, content-type, body)), with ETag support, counting requests."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, tuple[int, str, bytes]] = {}
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests.append(self.path)
+                status, ctype, body = server.routes.get(self.path, (404, "text/plain", b"not found"))
+                etag = f'"{hash(body) & 0xFFFFFFFF:x}"'
+                if status == 200 and self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.end_headers()
+                    return
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                if status == 200:
+                    self.send_header("ETag", etag)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    srv = FeedServer()
+    yield srv
+    srv.close()
+
+
+def _feed(*items: tuple[int, str, str]) -> bytes:
+    return FEED.format(items="".join(ITEM.format(n=n, title=t, body=b) for n, t, b in items)).encode()
+
+
+def test_failing_sources_do_not_stop_the_others(server, tmp_path, archive):
+    server.routes["/good.xml"] = (200, "application/rss+xml", _feed((1, "一", "正文一"), (2, "二", "正文二")))
+    server.routes["/html.xml"] = (200, "text/html", b"<html><body>maintenance</body></html>")
+    server.routes["/boom.xml"] = (500, "text/plain", b"oops")
+    config = make_config(
+        tmp_path,
+        [
+            {"name": "missing", "url": f"{server.url}/missing.xml"},
+            {"name": "html", "url": f"{server.url}/html.xml"},
+            {"name": "boom", "url": f"{server.url}/boom.xml"},
+            {"name": "good", "url": f"{server.url}/good.xml"},
+            {"name": "off", "url": f"{server.url}/good.xml", "enabled": False},
+        ],
+    )
+    report = fetch_all(config, archive)
+    by_name = {s.name: s for s in report.sources}
+    assert set(by_name) == {"missing", "html", "boom", "good"}
+    assert "404" in by_name["missing"].error and "/missing.xml" in by_name["missing"].error
+    assert "not a feed" in by_name["html"].error
+    assert "500" in by_name["boom"].error
+    assert by_name["good"].ok and by_name["good"].added == 2
+    assert archive.count() == 2
+    state = archive.source_state("boom")
+    assert state.consecutive_failures == 1 and "500" in state.last_error
+
+
+def test_second_fetch_is_a_304_and_changed_items_update(server, tmp_path, archive):
+    server.routes["/f.xml"] = (200, "application/rss+xml", _feed((1, "一", "正文一"), (2, "二", "正文二")))
+    config = make_config(tmp_path, [{"name": "f", "url": f"{server.url}/f.xml"}])
+    assert fetch_all(config, archive).added == 2
+    second = fetch_all(config, archive).sources[0]
+    assert second.not_modified and archive.count() == 2
+    server.routes["/f.xml"] = (200, "application/rss+xml", _feed((1, "一", "更正"), (2, "二", "正文二"), (3, "三", "新")))
+    third = fetch_all(config, archive).sources[0]
+    assert (third.added, third.updated, third.unchanged) == (1, 1, 1)
+    assert archive.count() == 3
+    assert archive.source_state("f").consecutive_failures == 0
+
+
+def test_dates_without_zone_are_beijing_time(server, tmp_path, archive):
+    server.routes["/f.xml"] = (200, "application/rss+xml", _feed((9, "一", "正文")))
+    fetch_all(make_config(tmp_path, [{"name": "f", "url": f"{server.url}/f.xml"}]), archive)
+    published = next(archive.iter_articles()).published
+    assert published.isoformat() == "2022-01-05T15:11:09+08:00"
