@@ -1,0 +1,6 @@
+"""The publish stage: Jekyll/Hexo posts and the static site, both read from the archive."""
+
+from .export import ExportReport, export_posts
+from .site import SiteReport, build_site
+
+__all__ = ["ExportReport", "SiteReport", "build_site", "export_posts"]

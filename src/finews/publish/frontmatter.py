@@ -1,0 +1,52 @@
+"""YAML front matter that always loads, whatever a title holds (quotes, colons, #, ---, emoji, NUL)."""
+
+from __future__ import annotations
+
+import re
+
+# YAML's printable set, minus the characters YAML 1.1 parsers treat as line breaks or BOM.
+_NEEDS_ESCAPE = re.compile(
+    "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+_SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x00": "\\0"}
+_PLAIN_SAFE = re.compile(r"^[\w\u3400-\u9fff\uf900-\ufaff][\w\u3400-\u9fff\uf900-\ufaff .+-]*$")
+_PLAIN_RESERVED = re.compile(r"^(?:y|n|yes|no|on|off|true|false|null|~|[-+.\d][\d_.:eE+-]*)$", re.I)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape(char: str) -> str:
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def double_quoted(text: str) -> str:
+    """``"…"`` with every character a YAML parser could misread escaped."""
+    text = _SURROGATE.sub("", text)
+    body = text.replace("\\", "\\\\").replace('"', '\\"')
+    body = _NEEDS_ESCAPE.sub(lambda m: _escape(m.group()), body)
+    return f'"{body}"'
+
+
+def single_quoted(text: str) -> str:
+    """``'…'`` (Hexo's style); falls back to double quotes for text single quotes cannot hold."""
+    text = _SURROGATE.sub("", text)
+    if _NEEDS_ESCAPE.search(text):
+        return double_quoted(text)
+    return "'" + text.replace("'", "''") + "'"
+
+
+def plain_or_quoted(text: str) -> str:
+    """Unquoted when the value is an ordinary word (as the reference sites wrote categories)."""
+    if _PLAIN_SAFE.match(text) and not _PLAIN_RESERVED.match(text):
+        return text
+    return single_quoted(text)
+
+
+def block(lines: list[str]) -> str:
+    return "---\n" + "\n".join(lines) + "\n---\n"

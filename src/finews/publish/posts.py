@@ -1,0 +1,58 @@
+"""What Jekyll and Hexo posts share: the source's settings, local time, stable name, body choice."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ..config import Config, SourceConfig
+from ..model import Article
+
+_TEMPLATE_TAG = re.compile(r"\{\{|\{%|\{#")
+
+
+@dataclass
+class PostContext:
+    source: SourceConfig
+    slug: str
+    local_time: datetime  # the article's time in its source's zone
+    body: str  # "markdown" | "html"
+
+
+def post_context(article: Article, config: Config, body: str | None = None) -> PostContext:
+    source = source_settings(article.source, config)
+    when = article.published or article.fetched_at or datetime(1970, 1, 1, tzinfo=UTC)
+    return PostContext(
+        source=source,
+        slug=article.slug or stable_id(article),
+        local_time=when.astimezone(source.zone),
+        body=body or config.export.body,
+    )
+
+
+def source_settings(name: str, config: Config) -> SourceConfig:
+    """The configured source, or defaults for articles of a source since removed from the config."""
+    for source in config.sources:
+        if source.name == name:
+            return source
+    return SourceConfig(name=name, url="-")
+
+
+def stable_id(article: Article) -> str:
+    return hashlib.sha1(article.identity.encode("utf-8")).hexdigest()[:12]
+
+
+def body_text(article: Article, body: str) -> str:
+    return article.content_html if body == "html" else article.content_markdown
+
+
+def guard_template_tags(text: str, kind: str) -> str:
+    """Keep ``{{ }}``/``{% %}`` in an article from being run by Liquid (Jekyll) or Nunjucks (Hexo)."""
+    if kind == "hexo-html":
+        return text.replace("{", "&#123;").replace("}", "&#125;")
+    if _TEMPLATE_TAG.search(text):
+        text = text.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}")
+        return "{% raw %}\n" + text + "\n{% endraw %}"
+    return text

@@ -1,0 +1,196 @@
+"""The static site: Jinja2 pages and Atom feeds, built aside and swapped in whole.
+
+Articles stream in newest first: each article page is rendered and its content dropped at once;
+only the light fields needed for list pages stay in memory, plus the content of the few newest
+articles each feed carries.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ..config import Config, SourceConfig
+from ..model import BEIJING, Article
+from .atomic import replace_folder, write_atomic
+from .posts import source_settings, stable_id
+
+
+@dataclass(frozen=True)
+class Item:
+    """What a list page needs of an article."""
+
+    slug: str
+    title: str
+    source: str
+    source_title: str
+    category: str
+    time: datetime  # Beijing time
+    summary: str
+
+
+@dataclass
+class SiteReport:
+    articles: int = 0
+    pages: int = 0
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("finews.publish", "templates"),
+        autoescape=select_autoescape(["html", "xml"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+class _Builder:
+    def __init__(self, config: Config, out: Path) -> None:
+        self.config = config
+        self.site = config.site
+        self.out = out
+        self.env = _environment()
+        self.pages = 0
+        self.items: list[Item] = []
+        self.feeds: dict[str, list[Article]] = defaultdict(list)  # "" is the site-wide feed
+        self.nav = [{"slug": s.category, "name": s.category_name} for s in _unique_categories(config.sources)]
+        self.sources: dict[str, SourceConfig] = {}
+
+    def source(self, name: str) -> SourceConfig:
+        if name not in self.sources:
+            self.sources[name] = source_settings(name, self.config)
+        return self.sources[name]
+
+    def write(self, relative: str, template: str, **context: object) -> None:
+        depth = relative.count("/")
+        html = self.env.get_template(template).render(
+            site=self.site, nav=self.nav, root="../" * depth, **context
+        )
+        write_atomic(self.out / relative, html)
+        self.pages += 1
+
+    def add(self, article: Article) -> None:
+        source = self.source(article.source)
+        slug = article.slug or stable_id(article)
+        when = (article.published or article.fetched_at or datetime(1970, 1, 1, tzinfo=UTC)).astimezone(BEIJING)
+        self.write(f"a/{slug}.html", "article.html", article=article, source=source, time=when,
+                   current_category=source.category)  # fmt: skip
+        self.items.append(Item(slug, article.title, article.source, source.title, source.category, when,
+                               _short(article.summary)))  # fmt: skip
+        for key in ("", source.category):
+            if len(self.feeds[key]) < self.site.feed_items:
+                self.feeds[key].append(article)
+
+    def lists(self) -> None:
+        self.paginate("", self.items, heading=self.site.title, feed=False)
+        by_source: dict[str, list[Item]] = defaultdict(list)
+        by_category: dict[str, list[Item]] = defaultdict(list)
+        for item in self.items:
+            by_source[item.source].append(item)
+            by_category[item.category].append(item)
+        for name, items in by_source.items():
+            self.paginate(f"source/{name}/", items, heading=self.source(name).title, feed=False)
+        names = {s.category: s.category_name for s in self.config.sources}
+        for slug, items in by_category.items():
+            self.paginate(f"category/{slug}/", items, heading=names.get(slug, slug), feed=True, category=slug)
+            self.feed(f"category/{slug}/atom.xml", names.get(slug, slug), self.feeds.get(slug, []))
+        self.feed("atom.xml", self.site.title, self.feeds.get("", []))
+
+    def paginate(self, base: str, items: list[Item], *, heading: str, feed: bool, category: str = "") -> None:
+        per = self.site.per_page
+        count = max(1, -(-len(items) // per))
+        for number in range(1, count + 1):
+            chunk = items[(number - 1) * per : number * per]
+            path = f"{base}index.html" if number == 1 else f"{base}page/{number}/index.html"
+            # links between pages of one listing, relative to the current page
+            up = "" if number == 1 else "../../"
+            page = {
+                "number": number,
+                "count": count,
+                "base": up,
+                "prev": None if number == 1 else (f"{up}index.html" if number == 2 else f"{up}page/{number - 1}/index.html"),
+                "next": None if number == count else f"{up}page/{number + 1}/index.html",
+            }
+            days = [(d, list(group)) for d, group in itertools.groupby(chunk, key=lambda i: i.time.date())]
+            self.write(path, "list.html", heading=heading, days=days, page=page, feed=feed, current_category=category)
+
+    def feed(self, relative: str, title: str, articles: list[Article]) -> None:
+        base = self.site.base_url.rstrip("/")
+        prefix = f"{base}/" if base else ""
+        entries = []
+        for article in articles:
+            source = self.source(article.source)
+            slug = article.slug or stable_id(article)
+            published = article.published or article.fetched_at or datetime(1970, 1, 1, tzinfo=UTC)
+            entries.append(
+                {
+                    "title": article.title,
+                    "id": f"{prefix}a/{slug}.html" if base else f"urn:finews:{slug}",
+                    "link": f"{prefix}a/{slug}.html",
+                    "url": article.url,
+                    "published": published.isoformat(timespec="seconds"),
+                    "updated": (article.updated or published).isoformat(timespec="seconds"),
+                    "author": article.author or source.title,
+                    "categories": article.categories,
+                    "summary": article.summary,
+                    "content": article.content_html,
+                }
+            )
+        updated = entries[0]["updated"] if entries else datetime(1970, 1, 1, tzinfo=UTC).isoformat()
+        html_url = prefix + relative.rsplit("/", 1)[0] + "/" if "/" in relative else prefix or "./"
+        xml = self.env.get_template("atom.xml").render(
+            title=title,
+            feed_id=f"{prefix}{relative}" if base else f"urn:finews:feed:{relative}",
+            self_url=f"{prefix}{relative}",
+            html_url=html_url,
+            updated=updated,
+            entries=entries,
+        )
+        write_atomic(self.out / relative, xml)
+        self.pages += 1
+
+    def static(self) -> None:
+        folder = resources.files("finews.publish") / "static"
+        for item in folder.iterdir():
+            if item.is_file():
+                write_atomic(self.out / "static" / item.name, item.read_bytes())
+
+
+def build_site(
+    articles: Iterable[Article],
+    config: Config,
+    out_dir: Path,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> SiteReport:
+    """Render every page for ``articles`` (newest first) into ``out_dir``, replacing it only when done."""
+    with replace_folder(out_dir) as staging:
+        builder = _Builder(config, staging)
+        for article in articles:
+            builder.add(article)
+            if progress:
+                progress(1)
+        builder.lists()
+        builder.static()
+        return SiteReport(articles=len(builder.items), pages=builder.pages)
+
+
+def _unique_categories(sources: list[SourceConfig]) -> list[SourceConfig]:
+    seen: dict[str, SourceConfig] = {}
+    for source in sources:
+        seen.setdefault(source.category, source)
+    return list(seen.values())
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
+__all__ = ["SiteReport", "build_site"]
