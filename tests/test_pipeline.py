@@ -99,7 +99,11 @@ def test_second_fetch_is_a_304_and_changed_items_update(server, tmp_path, archiv
     assert fetch_all(config, archive).added == 2
     second = fetch_all(config, archive).sources[0]
     assert second.not_modified and archive.count() == 2
-    server.routes["/f.xml"] = (200, "application/rss+xml", _feed((1, "一", "更正"), (2, "二", "正文二"), (3, "三", "新")))
+    server.routes["/f.xml"] = (
+        200,
+        "application/rss+xml",
+        _feed((1, "一", "更正"), (2, "二", "正文二"), (3, "三", "新")),
+    )
     third = fetch_all(config, archive).sources[0]
     assert (third.added, third.updated, third.unchanged) == (1, 1, 1)
     assert archive.count() == 3

@@ -133,7 +133,7 @@ def fetch(
 
 def _print_source(report: SourceReport) -> None:
     if report.ok:
-        console.print(f"[green]ok[/green]   {report.name}: {report.summary}", highlight=False)
+        console.print(f"[green]ok[/green]   {report.name}: {report.summary}", highlight=False, soft_wrap=True)
     else:
         err.print(f"[red]fail[/red] {report.name}: {report.error}", highlight=False, soft_wrap=True)
 

@@ -207,7 +207,7 @@ def _source_name(data: dict, loc: tuple) -> str:
     return ""
 
 
-TEMPLATE = '''\
+TEMPLATE = """\
 # finews configuration. Paths are relative to this file.
 
 [storage]
@@ -236,9 +236,9 @@ fallback_image = ""     # Hexo headimg/thumbnail when an article has no image
 
 # One [[sources]] table per source. type = "feed" reads RSS 0.9x/1.0/2.0, Atom and JSON Feed.
 # url may be http(s)://, file:// or a path relative to this file.
-{sources}'''
+{sources}"""
 
-SOURCE_TEMPLATE = '''\
+SOURCE_TEMPLATE = """\
 [[sources]]
 name = "{name}"             # stable key: lowercase letters, digits, - and _
 title = "{title}"
@@ -250,7 +250,7 @@ tags = [{tags}]
 hexo_categories = [{hexo}]  # Hexo's three-level categories
 # timezone = "Asia/Shanghai"  # for dates given without an offset
 # enabled = false
-'''
+"""
 
 
 def render_template(sources: list[dict]) -> str:

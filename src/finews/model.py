@@ -77,9 +77,11 @@ class SaveResult:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    duplicates: int = 0  # already archived from another source; the first source keeps it
 
     def __iadd__(self, other: SaveResult) -> SaveResult:
         self.added += other.added
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.duplicates += other.duplicates
         return self

@@ -32,6 +32,7 @@ class SourceReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    duplicates: int = 0  # already archived from another source
     skipped: int = 0  # items that could not be extracted
     error: str | None = None
 
@@ -42,6 +43,7 @@ class SourceReport:
         if self.not_modified:
             return "not modified (304)"
         text = f"{self.found} items: {self.added} new, {self.updated} updated, {self.unchanged} unchanged"
+        text += f", {self.duplicates} already from other sources" if self.duplicates else ""
         return text + (f", {self.skipped} skipped" if self.skipped else "")
 
 
@@ -100,6 +102,7 @@ def ingest_source(source: SourceConfig, fetcher: Fetcher, archive: Archive, *, n
         log.exception("source %s failed unexpectedly", source.name)
         return _failed(report, state, archive, f"{type(exc).__name__}: {exc}")
     report.added, report.updated, report.unchanged = saved.added, saved.updated, saved.unchanged
+    report.duplicates = saved.duplicates
     state.last_success, state.last_error, state.consecutive_failures = now, None, 0
     state.last_new, state.last_updated = saved.added, saved.updated
     archive.save_source_state(state)
@@ -128,7 +131,9 @@ def _failed(report: SourceReport, state: SourceState, archive: Archive, message:
     return report
 
 
-def ingest_articles(articles: Iterable[Article], archive: Archive, *, zone: tzinfo = BEIJING, batch_size: int = 500) -> int:
+def ingest_articles(
+    articles: Iterable[Article], archive: Archive, *, zone: tzinfo = BEIJING, batch_size: int = 500
+) -> int:
     """Extract and store articles that did not come from a configured fetch (imports, benchmarks)."""
     stored = 0
     batch: list[Article] = []

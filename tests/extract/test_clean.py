@@ -43,7 +43,7 @@ def test_36kr_project_links_unwrapped_images_kept_with_referrer_policy():
         '<svg onload="alert(1)"><circle/></svg>',
         '<p onclick="alert(1)" style="background:url(javascript:alert(1))">x</p>',
         '<img src="data:image/svg+xml;base64,PHN2Zz4=">',
-        "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+        '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
     ],
 )
 def test_scripts_handlers_and_dangerous_urls_removed(hostile):

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,7 +29,7 @@ def test_parses_to_the_right_instant(text, expected_utc):
 def test_naive_dates_take_the_source_zone_not_utc():
     parsed = parse_date("2022-01-05 15:11:39", BJ)
     assert parsed.utcoffset() == timedelta(hours=8)
-    assert parse_date("2022-01-05 15:11:39", timezone.utc).hour == 15
+    assert parse_date("2022-01-05 15:11:39", UTC).hour == 15
 
 
 def test_rfc822_without_zone_is_local():

@@ -1,5 +1,5 @@
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from finews.extract import prepare
 from finews.model import Article, SourceState
@@ -29,7 +29,7 @@ def test_second_save_adds_nothing_and_changed_content_updates(archive):
     changed = archive.save([_article(1, content_html="<p>更正后的正文</p>")])
     assert (changed.added, changed.updated) == (0, 1)
     assert archive.count() == 2
-    stored = [a for a in archive.iter_articles() if a.guid == "g1"][0]
+    stored = next(a for a in archive.iter_articles() if a.guid == "g1")
     assert "更正后的正文" in stored.content_html
 
 
@@ -66,7 +66,7 @@ def test_newest_first_and_per_source(archive):
 
 
 def test_source_state_round_trip(archive):
-    now = datetime(2026, 1, 1, 8, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
     archive.save_source_state(SourceState("s", etag='"abc"', last_checked=now, consecutive_failures=2))
     state = archive.source_state("s")
     assert state.etag == '"abc"' and state.last_checked == now and state.consecutive_failures == 2
@@ -81,3 +81,11 @@ def test_sqlite_file_is_wal_and_migrated(tmp_path):
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_same_url_from_another_source_does_not_take_over(archive):
+    archive.save([_article(1)])
+    result = archive.save([_article(1, source="other", title="转载的标题", content_html="<p>短讯</p>")])
+    assert (result.added, result.updated, result.duplicates) == (0, 0, 1)
+    stored = next(archive.iter_articles())
+    assert stored.source == "demo" and stored.title == "标题1"

@@ -17,6 +17,7 @@ SUMMARY_CHARS = 160
 # cnBeta and others end summaries with a "read more" link; it is not part of the story.
 _READ_MORE = re.compile(r"\s*(?:阅读全文|查看全文|继续阅读|Read more|全文链接)[\s.…»>]*$", re.I)
 _SENTENCE_END = re.compile(r"[。！？!?；]")
+_CJK_END = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]$")
 
 
 def prepare(article: Article, *, zone: tzinfo = BEIJING, now: datetime | None = None) -> Article:
@@ -59,12 +60,22 @@ def _aware(value: datetime | str | None, zone: tzinfo) -> datetime | None:
 
 def _digest(text: str, limit: int = SUMMARY_CHARS) -> str:
     """The first sentences of ``text`` up to ``limit`` characters, cut after a full stop when possible."""
-    text = " ".join(_READ_MORE.sub("", text).split())
+    text = _join_lines(_READ_MORE.sub("", text).splitlines())
     if len(text) <= limit:
         return text
     head = text[:limit]
     ends = [m.end() for m in _SENTENCE_END.finditer(head)]
     return head[: ends[-1]] if ends and ends[-1] > limit // 3 else head.rstrip() + "…"
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Lines into one: Chinese needs no space between sentences, Latin text does."""
+    out = ""
+    for line in (" ".join(raw.split()) for raw in lines):
+        if not line:
+            continue
+        out += line if not out or _CJK_END.search(out) else " " + line
+    return out
 
 
 def _unique(values) -> list[str]:

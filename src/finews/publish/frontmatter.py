@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 
 # YAML's printable set, minus the characters YAML 1.1 parsers treat as line breaks or BOM.
-_NEEDS_ESCAPE = re.compile(
-    "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
+_NEEDS_ESCAPE = re.compile("[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x00": "\\0"}
 _PLAIN_SAFE = re.compile(r"^[\w\u3400-\u9fff\uf900-\ufaff][\w\u3400-\u9fff\uf900-\ufaff .+-]*$")
 _PLAIN_RESERVED = re.compile(r"^(?:y|n|yes|no|on|off|true|false|null|~|[-+.\d][\d_.:eE+-]*)$", re.I)

@@ -33,7 +33,5 @@ def render_jekyll(article: Article, ctx: PostContext, config: Config) -> str:
         parts.append(f"<{article.url}>")
     if export.back_links:
         site = export.site_url.rstrip("/")
-        parts.append(
-            f"[返回{ctx.source.category_name}]({site}/{ctx.source.category}/)｜[{export.home_label}]({site}/)"
-        )
+        parts.append(f"[返回{ctx.source.category_name}]({site}/{ctx.source.category}/)｜[{export.home_label}]({site}/)")
     return block(front) + "\n\n".join(p.strip() for p in parts if p.strip()) + "\n"

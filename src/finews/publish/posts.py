@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from ..config import Config, SourceConfig
 from ..model import Article
+from .paths import safe_name
 
 _TEMPLATE_TAG = re.compile(r"\{\{|\{%|\{#")
 
@@ -26,7 +27,7 @@ def post_context(article: Article, config: Config, body: str | None = None) -> P
     when = article.published or article.fetched_at or datetime(1970, 1, 1, tzinfo=UTC)
     return PostContext(
         source=source,
-        slug=article.slug or stable_id(article),
+        slug=post_slug(article),
         local_time=when.astimezone(source.zone),
         body=body or config.export.body,
     )
@@ -42,6 +43,11 @@ def source_settings(name: str, config: Config) -> SourceConfig:
 
 def stable_id(article: Article) -> str:
     return hashlib.sha1(article.identity.encode("utf-8")).hexdigest()[:12]
+
+
+def post_slug(article: Article) -> str:
+    """The archive's slug made safe as a file name (it may come from an older or foreign archive)."""
+    return safe_name(article.slug, fallback=stable_id(article)) if article.slug else stable_id(article)
 
 
 def body_text(article: Article, body: str) -> str:

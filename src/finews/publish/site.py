@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from ..config import Config, SourceConfig
 from ..model import BEIJING, Article
 from .atomic import replace_folder, write_atomic
-from .posts import source_settings, stable_id
+from .posts import post_slug, source_settings
 
 
 @dataclass(frozen=True)
@@ -70,15 +70,13 @@ class _Builder:
 
     def write(self, relative: str, template: str, **context: object) -> None:
         depth = relative.count("/")
-        html = self.env.get_template(template).render(
-            site=self.site, nav=self.nav, root="../" * depth, **context
-        )
+        html = self.env.get_template(template).render(site=self.site, nav=self.nav, root="../" * depth, **context)
         write_atomic(self.out / relative, html)
         self.pages += 1
 
     def add(self, article: Article) -> None:
         source = self.source(article.source)
-        slug = article.slug or stable_id(article)
+        slug = post_slug(article)
         when = (article.published or article.fetched_at or datetime(1970, 1, 1, tzinfo=UTC)).astimezone(BEIJING)
         self.write(f"a/{slug}.html", "article.html", article=article, source=source, time=when,
                    current_category=source.category)  # fmt: skip
@@ -115,7 +113,9 @@ class _Builder:
                 "number": number,
                 "count": count,
                 "base": up,
-                "prev": None if number == 1 else (f"{up}index.html" if number == 2 else f"{up}page/{number - 1}/index.html"),
+                "prev": None
+                if number == 1
+                else (f"{up}index.html" if number == 2 else f"{up}page/{number - 1}/index.html"),
                 "next": None if number == count else f"{up}page/{number + 1}/index.html",
             }
             days = [(d, list(group)) for d, group in itertools.groupby(chunk, key=lambda i: i.time.date())]
@@ -127,7 +127,7 @@ class _Builder:
         entries = []
         for article in articles:
             source = self.source(article.source)
-            slug = article.slug or stable_id(article)
+            slug = post_slug(article)
             published = article.published or article.fetched_at or datetime(1970, 1, 1, tzinfo=UTC)
             entries.append(
                 {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from html import escape
 from calendar import timegm
 from datetime import UTC, datetime
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 import feedparser
@@ -100,9 +100,8 @@ def _entry_date(entry: Any, name: str) -> datetime | str | None:
     # Our parser sees the raw string and so knows when a zone is missing; feedparser would call it UTC.
     # dict.get: FeedParserDict.get would map "published" to "updated" with a deprecation warning
     raw = dict.get(entry, name)
-    if raw:
-        if parse_date(raw) is not None:
-            return raw
+    if raw and parse_date(raw) is not None:
+        return raw
     parsed = dict.get(entry, f"{name}_parsed")
     if parsed:
         return datetime.fromtimestamp(timegm(parsed), UTC)

@@ -101,6 +101,9 @@ class SQLArchive:
             result.added += 1
             return
         article.id, article.slug = existing.id, existing.slug
+        if existing.source != article.source:
+            result.duplicates += 1
+            return
         if existing.content_hash == article.content_hash:
             result.unchanged += 1
             return
@@ -110,7 +113,7 @@ class SQLArchive:
         result.updated += 1
 
     def _find(self, conn: Connection, article: Article) -> Row | None:
-        cols = (articles.c.id, articles.c.slug, articles.c.content_hash)
+        cols = (articles.c.id, articles.c.slug, articles.c.source, articles.c.content_hash)
         if article.canonical_url:
             row = conn.execute(select(*cols).where(articles.c.canonical_url == article.canonical_url)).first()
             if row is not None:
@@ -129,7 +132,9 @@ class SQLArchive:
         return digest
 
     def iter_articles(self, *, source: str | None = None, newest_first: bool = True) -> Iterator[Article]:
-        order = (articles.c.sort_at.desc(), articles.c.id.desc()) if newest_first else (articles.c.sort_at, articles.c.id)
+        order = (
+            (articles.c.sort_at.desc(), articles.c.id.desc()) if newest_first else (articles.c.sort_at, articles.c.id)
+        )
         query = select(articles).order_by(*order)
         if source:
             query = query.where(articles.c.source == source)

@@ -1,0 +1,126 @@
+from datetime import datetime, timedelta, timezone
+
+import feedparser
+import pytest
+import yaml
+
+from finews.errors import PublishError
+from finews.extract import prepare
+from finews.model import Article
+from finews.publish import build_site, export_posts
+from finews.publish import site as site_module
+
+from ..conftest import make_config
+
+BJ = timezone(timedelta(hours=8))
+SOURCES = [
+    {"name": "em", "title": "东财", "url": "x", "category": "emnews", "category_name": "东财滚动新闻"},
+    {"name": "kr", "title": "36kr", "url": "y", "category": "tech", "category_name": "科技"},
+]
+
+
+def _articles(n: int) -> list[Article]:
+    out = []
+    for i in range(n):
+        article = prepare(
+            Article(
+                source="em" if i % 2 else "kr",
+                url=f"https://e.cn/a/{i}.html",
+                title=f'第{i}条 "标题": #{i} 🚀 ---' if i % 5 == 0 else f"第{i}条新闻",
+                published=datetime(2026, 3, 1, 8, 0, tzinfo=BJ) + timedelta(hours=7 * i),
+                content_html=f"<p>正文{i}<img src='https://img.e.cn/{i}.jpg'></p><script>alert(1)</script>",
+            )
+        )
+        article.slug = str(i)
+        out.append(article)
+    return sorted(out, key=lambda a: a.published, reverse=True)
+
+
+def test_site_pages_feeds_and_pagination(tmp_path):
+    config = make_config(tmp_path, SOURCES, site={"per_page": 5, "title": "测试站"})
+    report = build_site(_articles(23), config, tmp_path / "site")
+    site = tmp_path / "site"
+    assert report.articles == 23
+    for page in (
+        "index.html",
+        "page/5/index.html",
+        "a/0.html",
+        "source/em/index.html",
+        "category/tech/index.html",
+        "category/tech/page/3/index.html",
+        "category/tech/atom.xml",
+        "atom.xml",
+        "static/style.css",
+    ):
+        assert (site / page).is_file(), page
+    assert not (site / "page/6").exists()
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in home and 'name="viewport"' in home and "<script" not in home
+    assert "http://" not in home.replace("http://www.w3.org", "") and "https://" not in home  # no external resources
+    article = (site / "a/10.html").read_text(encoding="utf-8")
+    assert "正文10" in article and "(北京时间)" in article and "<script" not in article
+    assert 'rel="noopener noreferrer nofollow"' in article and 'href="../static/style.css"' in article
+    feed = feedparser.parse((site / "category/tech/atom.xml").read_bytes())
+    assert not feed.bozo and feed.version == "atom10"
+    assert len(feed.entries) == 12 and all(e.title.startswith("第") for e in feed.entries)
+    assert feedparser.parse((site / "atom.xml").read_bytes()).entries[0].title == "第22条新闻"
+
+
+def test_failed_build_keeps_the_previous_site(tmp_path, monkeypatch):
+    config = make_config(tmp_path, SOURCES)
+    build_site(_articles(3), config, tmp_path / "site")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+
+    def boom(self):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(site_module._Builder, "lists", boom)
+    with pytest.raises(RuntimeError):
+        build_site(_articles(6), config, tmp_path / "site")
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_read_only_output_is_a_clear_error(tmp_path, monkeypatch):
+    import errno
+
+    from finews.publish import atomic
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    # root ignores folder permissions, so the refusal a read-only mount gives is simulated
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", read_only)
+    with pytest.raises(PublishError, match="read-only file system"):
+        export_posts(_articles(1), "jekyll", tmp_path / "x", make_config(tmp_path, SOURCES))
+    with pytest.raises(PublishError, match="read-only file system"):
+        build_site(_articles(1), make_config(tmp_path, SOURCES), tmp_path / "site")
+
+
+def test_disk_errors_become_publish_errors(tmp_path, monkeypatch):
+    import errno
+
+    from finews.publish import atomic
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", full)
+    with pytest.raises(PublishError, match="disk full"):
+        export_posts(_articles(1), "jekyll", tmp_path / "out", make_config(tmp_path, SOURCES))
+    assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]  # no temp file left behind
+
+
+def test_exports_are_stable_and_inside_the_folder(tmp_path):
+    config = make_config(tmp_path, SOURCES, export={"body": "html"})
+    articles = _articles(10)
+    articles[0].slug = "../../escape"
+    first = export_posts(articles, "hexo", tmp_path / "out", config)
+    second = export_posts(articles, "hexo", tmp_path / "out", config)
+    assert (first.written, second.written, second.unchanged) == (10, 0, 10)
+    files = list((tmp_path / "out").rglob("*.md"))
+    assert len(files) == 10 and all((tmp_path / "out").resolve() in f.resolve().parents for f in files)
+    assert all(".." not in f.relative_to(tmp_path / "out").parts for f in files)
+    assert any("escape" in f.name for f in files)
+    for f in files:
+        meta = yaml.safe_load(f.read_text(encoding="utf-8").split("---\n", 2)[1])
+        assert meta["comments"] is False and meta["headimg"] == meta["thumbnail"]
