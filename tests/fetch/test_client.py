@@ -1,0 +1,189 @@
+"""The fetcher against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import brotli
+import pytest
+
+from finews.config import FetchConfig
+from finews.errors import FetchError
+from finews.fetch import Fetcher
+
+GBK_TEXT = "<?xml version=\"1.0\"?><rss><channel><title>财经新闻：朱镕基与王喆</title></channel></rss>"
+
+
+class Handler(BaseHTTPRequestHandler):
+    seen: list[dict[str, str]] = []
+
+    def do_GET(self) -> None:
+        Handler.seen.append(dict(self.headers.items()))
+        route = getattr(self, "route_" + self.path.strip("/").split("?")[0].replace("-", "_"), None)
+        if route is None:
+            self.reply(404, b"missing")
+        else:
+            route()
+
+    def reply(self, status: int, body: bytes, ctype: str = "text/plain", **headers: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def route_feed(self) -> None:
+        if self.headers.get("If-None-Match") == '"v1"' or self.headers.get("If-Modified-Since"):
+            self.send_response(304)
+            self.end_headers()
+            return
+        self.reply(200, b"<rss/>", "application/rss+xml", ETag='"v1"', Last_Modified="Wed, 05 Jan 2022 07:11:39 GMT")
+
+    def route_boom(self) -> None:
+        self.reply(500, b"error")
+
+    def route_slow(self) -> None:
+        time.sleep(1.5)
+        self.reply(200, b"late")
+
+    def route_loop(self) -> None:
+        self.send_response(302)
+        self.send_header("Location", "/loop")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def route_hop(self) -> None:
+        self.send_response(301)
+        self.send_header("Location", "/feed")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def route_gbk_header(self) -> None:
+        self.reply(200, GBK_TEXT.encode("gbk"), "application/xml; charset=gbk")
+
+    def route_gb2312_decl(self) -> None:
+        body = GBK_TEXT.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="gb2312"?>')
+        self.reply(200, body.encode("gb18030"), "application/xml")
+
+    def route_gbk_lying(self) -> None:  # says utf-8, is GBK: the declaration must not win
+        self.reply(200, GBK_TEXT.encode("gbk"), "text/xml; charset=utf-8")
+
+    def route_big(self) -> None:
+        self.reply(200, b"x" * 50_000)
+
+    def route_big_chunked(self) -> None:
+        self.send_response(200)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for _ in range(100):
+            self.wfile.write(b"400\r\n" + b"y" * 1024 + b"\r\n")
+        self.wfile.write(b"0\r\n\r\n")
+
+    def route_gzip(self) -> None:
+        self.reply(200, gzip.compress("压缩的内容".encode()), "text/plain; charset=utf-8", Content_Encoding="gzip")
+
+    def route_brotli(self) -> None:
+        self.reply(200, brotli.compress("布罗特利".encode()), "text/plain; charset=utf-8", Content_Encoding="br")
+
+    def route_gzip_bomb(self) -> None:
+        self.reply(200, gzip.compress(b"\0" * 5_000_000), "text/plain", Content_Encoding="gzip")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def fetcher(tmp_path) -> Iterator[Fetcher]:
+    with Fetcher(FetchConfig(timeout=5, max_bytes=20_000, max_redirects=3), base_dir=tmp_path) as f:
+        yield f
+
+
+def test_conditional_get_then_304(base, fetcher):
+    first = fetcher.get(f"{base}/feed")
+    assert first.status == 200 and first.etag == '"v1"' and first.last_modified
+    Handler.seen.clear()
+    second = fetcher.get(f"{base}/feed", etag=first.etag, last_modified=first.last_modified)
+    assert second.not_modified and second.content == b""
+    assert Handler.seen[0]["If-None-Match"] == '"v1"' and Handler.seen[0]["If-Modified-Since"] == first.last_modified
+
+
+def test_user_agent_and_encodings_sent(base, fetcher):
+    Handler.seen.clear()
+    fetcher.get(f"{base}/feed")
+    assert Handler.seen[0]["User-Agent"].startswith("finews/")
+    assert "br" in Handler.seen[0]["Accept-Encoding"] and "gzip" in Handler.seen[0]["Accept-Encoding"]
+
+
+@pytest.mark.parametrize(("path", "cause"), [("/missing", "HTTP 404"), ("/boom", "HTTP 500")])
+def test_http_errors_name_url_and_status(base, fetcher, path, cause):
+    with pytest.raises(FetchError, match=cause) as info:
+        fetcher.get(base + path)
+    assert base + path in str(info.value) and info.value.status == int(cause[-3:])
+
+
+def test_timeout(base, fetcher):
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"timed out after 0.3s"):
+        fetcher.get(f"{base}/slow", timeout=0.3)
+    assert time.monotonic() - started < 1.4
+
+
+def test_redirects_capped_and_followed(base, fetcher):
+    with pytest.raises(FetchError, match="too many redirects"):
+        fetcher.get(f"{base}/loop")
+    assert fetcher.get(f"{base}/hop").url == f"{base}/feed"
+
+
+@pytest.mark.parametrize("path", ["/gbk-header", "/gb2312-decl", "/gbk-lying"])
+def test_chinese_charsets(base, fetcher, path):
+    response = fetcher.get(base + path)
+    assert "财经新闻：朱镕基与王喆" in response.text()
+    assert response.encoding == "gb18030"
+
+
+@pytest.mark.parametrize("path", ["/big", "/big-chunked", "/gzip-bomb"])
+def test_size_cap(base, fetcher, path):
+    with pytest.raises(FetchError, match="body larger than 20000 bytes"):
+        fetcher.get(base + path)
+
+
+@pytest.mark.parametrize(("path", "text"), [("/gzip", "压缩的内容"), ("/brotli", "布罗特利")])
+def test_compressed_bodies(base, fetcher, path, text):
+    assert fetcher.get(base + path).text() == text
+
+
+def test_files_and_relative_paths(tmp_path, fetcher):
+    (tmp_path / "feed.xml").write_bytes(GBK_TEXT.encode("gbk"))
+    assert "王喆" in fetcher.get("feed.xml").text()
+    assert "王喆" in fetcher.get((tmp_path / "feed.xml").as_uri()).text()
+    with pytest.raises(FetchError, match="no such file"):
+        fetcher.get("nope.xml")
+    (tmp_path / "huge.xml").write_bytes(b"z" * 30_000)
+    with pytest.raises(FetchError, match="body larger"):
+        fetcher.get("huge.xml")
+
+
+def test_unsupported_scheme(fetcher):
+    with pytest.raises(FetchError, match="unsupported URL scheme 'ftp'"):
+        fetcher.get("ftp://example.cn/feed")
+
+
+def test_connection_refused_is_a_fetch_error(fetcher):
+    with pytest.raises(FetchError, match="127.0.0.1:9"):
+        fetcher.get("http://127.0.0.1:9/feed", timeout=2)

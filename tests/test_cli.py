@@ -1,0 +1,123 @@
+"""The command line end to end on the bundled samples: init, fetch, sources, export, build, serve."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from finews.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    config = tmp_path / "finews.toml"
+    code, out = run("init", "--sample", "-c", str(config))
+    assert code == 0, out
+    return config
+
+
+def test_every_command_has_help():
+    for command in ("init", "fetch", "export", "build", "serve", "sources", "demo"):
+        code, out = run(command, "--help")
+        assert code == 0 and "Usage" in out, command
+
+
+def test_init_refuses_to_overwrite(tmp_path):
+    config = tmp_path / "finews.toml"
+    assert run("init", "-c", str(config))[0] == 0
+    code, out = run("init", "-c", str(config))
+    assert code == 1 and "exists" in out
+
+
+def test_sample_pipeline(demo, tmp_path):
+    code, out = run("fetch", "-c", str(demo))
+    assert code == 0, out
+    assert "4 sources, 19 new" in out
+    code, out = run("fetch", "-c", str(demo))
+    assert code == 0 and "0 new, 0 updated" in out
+    code, out = run("sources", "-c", str(demo))
+    assert code == 0 and "caijing" in out and "kaiyuan" in out
+
+    code, out = run("export", "--format", "jekyll", str(tmp_path / "jk"), "-c", str(demo))
+    assert code == 0 and "19 written" in out
+    posts = sorted((tmp_path / "jk/_posts").glob("*.md"))
+    assert len(posts) == 19
+    for post in posts:
+        meta = yaml.safe_load(post.read_text(encoding="utf-8").split("---\n", 2)[1])
+        assert meta["layout"] == "post" and meta["title"]
+    text = (tmp_path / "jk/_posts/2026-03-02-202603020930000001.md").read_text(encoding="utf-8")
+    assert "在清洁机器人领域创业" in text and "EM_StockImg" not in text and "朱镕" in text
+
+    code, out = run("export", "-f", "hexo", "--body", "html", str(tmp_path / "hx"), "-c", str(demo))
+    assert code == 0 and len(list((tmp_path / "hx/source/_posts").rglob("*.md"))) == 19
+
+    code, out = run("build", "-c", str(demo))
+    assert code == 0 and "19 articles" in out
+    assert (tmp_path / "site/index.html").is_file() and (tmp_path / "site/category/emnews/atom.xml").is_file()
+
+
+def test_broken_source_is_named_and_others_still_run(demo):
+    text = demo.read_text(encoding="utf-8").replace("samples/keji-atom.xml", "samples/missing.xml")
+    demo.write_text(text, encoding="utf-8")
+    (demo.parent / "samples/kaiyuan-rdf.xml").write_text("this is not xml", encoding="utf-8")
+    code, out = run("fetch", "-c", str(demo))
+    assert code == 1
+    assert "keji" in out and "no such file" in out
+    assert "kaiyuan" in out and "not a feed" in out
+    assert "caijing: 6 items" in out
+
+
+def test_bad_config_key_is_one_clear_line(tmp_path):
+    config = tmp_path / "finews.toml"
+    config.write_text('[site]\ntitel = "x"\n', encoding="utf-8")
+    code, out = run("fetch", "-c", str(config))
+    assert code == 2 and "site.titel: unknown key (did you mean 'title'?)" in out
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_serves_the_built_site(demo):
+    assert run("fetch", "-c", str(demo))[0] == 0
+    assert run("build", "-c", str(demo))[0] == 0
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "finews.cli", "serve", "-c", str(demo), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        assert response.status_code == 200 and '<html lang="zh-CN">' in response.text
+        feed = httpx.get(f"http://127.0.0.1:{port}/atom.xml", timeout=2)
+        assert feed.status_code == 200 and "<feed" in feed.text
+        assert httpx.get(f"http://127.0.0.1:{port}/a/nope.html", timeout=2).status_code == 404
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
