@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import brotli
 import pytest
@@ -15,11 +16,11 @@ from finews.config import FetchConfig
 from finews.errors import FetchError
 from finews.fetch import Fetcher
 
-GBK_TEXT = "<?xml version=\"1.0\"?><rss><channel><title>财经新闻：朱镕基与王喆</title></channel></rss>"
+GBK_TEXT = '<?xml version="1.0"?><rss><channel><title>财经新闻：朱镕基与王喆</title></channel></rss>'
 
 
 class Handler(BaseHTTPRequestHandler):
-    seen: list[dict[str, str]] = []
+    seen: ClassVar[list[dict[str, str]]] = []
 
     def do_GET(self) -> None:
         Handler.seen.append(dict(self.headers.items()))
@@ -185,5 +186,5 @@ def test_unsupported_scheme(fetcher):
 
 
 def test_connection_refused_is_a_fetch_error(fetcher):
-    with pytest.raises(FetchError, match="127.0.0.1:9"):
+    with pytest.raises(FetchError, match=r"127\.0\.0\.1:9"):
         fetcher.get("http://127.0.0.1:9/feed", timeout=2)
