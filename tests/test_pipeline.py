@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -115,3 +116,23 @@ def test_dates_without_zone_are_beijing_time(server, tmp_path, archive):
     fetch_all(make_config(tmp_path, [{"name": "f", "url": f"{server.url}/f.xml"}]), archive)
     published = next(archive.iter_articles()).published
     assert published.isoformat() == "2022-01-05T15:11:09+08:00"
+
+
+def test_timeouts_and_undecodable_bodies_fail_alone(server, tmp_path, archive):
+    server.routes["/good.xml"] = (200, "application/rss+xml", _feed((1, "一", "正文一")))
+    server.routes["/garbled.xml"] = (200, "application/xml", bytes(range(128, 256)) * 40 + b"\x00\x81\xff" * 50)
+    config = make_config(
+        tmp_path,
+        [
+            {"name": "garbled", "url": f"{server.url}/garbled.xml"},
+            {"name": "dead", "url": "http://127.0.0.1:9/feed.xml", "timeout": 1},
+            {"name": "good", "url": f"{server.url}/good.xml"},
+        ],
+    )
+    started = time.monotonic()
+    report = fetch_all(config, archive)
+    by_name = {s.name: s for s in report.sources}
+    assert "unknown encoding" in by_name["garbled"].error
+    assert "cannot connect" in by_name["dead"].error and "127.0.0.1:9" in by_name["dead"].error
+    assert by_name["good"].added == 1 and archive.count() == 1
+    assert time.monotonic() - started < 5
