@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -15,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
-from .config import DEFAULT_CONFIG_NAME, Config, load_config, render_template
+from .config import DEFAULT_CONFIG_NAME, Config, install_samples, load_config, render_template
 from .errors import FinewsError
 from .pipeline import FetchReport, SourceReport, fetch_all
 from .publish import build_site, export_posts
@@ -34,10 +32,6 @@ ConfigOption = Annotated[
     Path,
     typer.Option("--config", "-c", envvar="FINEWS_CONFIG", help="Path of finews.toml.", show_default=True),
 ]
-
-
-def _load(path: Path) -> Config:
-    return load_config(path)
 
 
 @contextmanager
@@ -86,26 +80,10 @@ def init(
         raise typer.Exit(1)
     sources = []
     if sample:
-        sources = copy_samples(config.resolve().parent / "samples")
+        sources = install_samples(config.resolve().parent / "samples")
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(render_template(sources), encoding="utf-8")
     console.print(f"wrote {config}" + (f" with {len(sources)} sample sources" if sources else ""))
-
-
-def copy_samples(target: Path) -> list[dict]:
-    """Copy the bundled sample feeds to ``target`` and return their source definitions."""
-    import tomllib
-
-    package = resources.files("finews") / "samples"
-    target.mkdir(parents=True, exist_ok=True)
-    for item in package.iterdir():
-        if item.is_file() and not item.name.endswith((".toml", ".md")):
-            with resources.as_file(item) as path:
-                shutil.copyfile(path, target / item.name)
-    definitions = tomllib.loads((package / "sources.toml").read_text(encoding="utf-8"))["sources"]
-    for definition in definitions:
-        definition["url"] = f"{target.name}/{Path(definition['url']).name}"
-    return definitions
 
 
 @app.command()
@@ -115,7 +93,7 @@ def fetch(
 ) -> None:
     """Ingest every enabled source into the archive. Exit code 1 if any source failed."""
     try:
-        cfg = _load(config)
+        cfg = load_config(config)
         with _archive(cfg) as archive, _progress() as progress:
             task = progress.add_task("fetching", total=len(source or [s for s in cfg.sources if s.enabled]))
 
@@ -158,7 +136,7 @@ def export(
 ) -> None:
     """Write archived articles as Jekyll (_posts/) or Hexo (source/_posts/) posts."""
     try:
-        cfg = _load(config)
+        cfg = load_config(config)
         with _archive(cfg) as archive, _progress() as progress:
             task = progress.add_task(f"exporting {format}", total=archive.count())
             report = export_posts(
@@ -176,7 +154,7 @@ def build(
 ) -> None:
     """Build the static site from the archive."""
     try:
-        cfg = _load(config)
+        cfg = load_config(config)
         out = output or cfg.site_dir
         with _archive(cfg) as archive, _progress() as progress:
             task = progress.add_task("building site", total=archive.count())
@@ -198,7 +176,7 @@ def serve(
     from .web import create_app
 
     try:
-        cfg = _load(config)
+        cfg = load_config(config)
         application = create_app(cfg)
     except FinewsError as exc:
         raise _fail(exc) from None
@@ -210,7 +188,7 @@ def serve(
 def list_sources(config: ConfigOption = Path(DEFAULT_CONFIG_NAME)) -> None:
     """List configured sources with the result of their last check."""
     try:
-        cfg = _load(config)
+        cfg = load_config(config)
         with _archive(cfg) as archive:
             states = {s.name: s for s in archive.source_states()}
             counts = {s.name: archive.count(source=s.name) for s in cfg.sources}
@@ -247,7 +225,7 @@ def demo(
     except typer.Exit as exc:
         fetch_failed = exc.exit_code != 0
     build(config=config, output=None)
-    cfg = _load(config)
+    cfg = load_config(config)
     console.print(f"\nThe site is in [bold]{cfg.site_dir}[/bold]; serve it with:\n  finews serve -c {config}")
     if fetch_failed:
         raise typer.Exit(1)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import re
+import shutil
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -284,3 +286,17 @@ def render_template(sources: list[dict]) -> str:
 
 def _comment_out(block: str) -> str:
     return "".join(line if line.startswith("#") else f"# {line}" for line in block.splitlines(True))
+
+
+def install_samples(target: Path) -> list[dict]:
+    """Copy the bundled offline sample feeds to ``target``; return their ``[[sources]]`` definitions."""
+    package = resources.files("finews") / "samples"
+    target.mkdir(parents=True, exist_ok=True)
+    for item in package.iterdir():
+        if item.is_file() and not item.name.endswith((".toml", ".md")):
+            with resources.as_file(item) as path:
+                shutil.copyfile(path, target / item.name)
+    definitions = tomllib.loads((package / "sources.toml").read_text(encoding="utf-8"))["sources"]
+    for definition in definitions:
+        definition["url"] = f"{target.name}/{Path(definition['url']).name}"
+    return definitions

@@ -53,9 +53,6 @@ class Article:
         """What makes two items the same article: canonical URL, else the source's guid."""
         return self.canonical_url or f"guid:{self.source}:{self.guid}"
 
-    def published_local(self, tz: timezone = BEIJING) -> datetime | None:
-        return self.published.astimezone(tz) if self.published else None
-
 
 @dataclass
 class SourceState:

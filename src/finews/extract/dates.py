@@ -74,8 +74,3 @@ def _from_match(m: re.Match[str]) -> datetime | None:
         return datetime.fromisoformat(f"{naive.isoformat()}{zone[0]}{digits[:2]}:{digits[2:4]}")
     except ValueError:
         return None
-
-
-def format_offset(dt: datetime) -> str:
-    """``+0800`` as Jekyll writes it."""
-    return dt.strftime("%z")
