@@ -124,3 +124,11 @@ def test_exports_are_stable_and_inside_the_folder(tmp_path):
     for f in files:
         meta = yaml.safe_load(f.read_text(encoding="utf-8").split("---\n", 2)[1])
         assert meta["comments"] is False and meta["headimg"] == meta["thumbnail"]
+
+
+def test_article_page_shows_a_digest_only_when_it_adds_something(tmp_path):
+    own, derived = _articles(2)
+    own.summary = "来源自带的摘要，与正文不同。"
+    build_site([own, derived], make_config(tmp_path, SOURCES), tmp_path / "site")
+    assert 'class="digest"' in (tmp_path / f"site/a/{own.slug}.html").read_text(encoding="utf-8")
+    assert 'class="digest"' not in (tmp_path / f"site/a/{derived.slug}.html").read_text(encoding="utf-8")

@@ -18,6 +18,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..config import Config, SourceConfig
+from ..extract.clean import html_to_text
 from ..model import BEIJING, Article
 from .atomic import replace_folder, write_atomic
 from .posts import post_slug, source_settings
@@ -78,7 +79,9 @@ class _Builder:
         source = self.source(article.source)
         slug = post_slug(article)
         when = (article.published or article.fetched_at or datetime(1970, 1, 1, tzinfo=UTC)).astimezone(BEIJING)
-        self.write(f"a/{slug}.html", "article.html", article=article, source=source, time=when,
+        # a digest cut from the body's first lines would only repeat it
+        digest = article.summary if article.summary[:40] not in html_to_text(article.content_html)[:200] else ""
+        self.write(f"a/{slug}.html", "article.html", article=article, source=source, time=when, digest=digest,
                    current_category=source.category)  # fmt: skip
         self.items.append(Item(slug, article.title, article.source, source.title, source.category, when,
                                _short(article.summary)))  # fmt: skip
