@@ -1,3 +1,5 @@
+import errno
+import os
 from datetime import datetime, timedelta, timezone
 
 import feedparser
@@ -7,7 +9,7 @@ import yaml
 from finews.errors import PublishError
 from finews.extract import prepare
 from finews.model import Article
-from finews.publish import build_site, export_posts
+from finews.publish import atomic, build_site, export_posts
 from finews.publish import site as site_module
 
 from ..conftest import make_config
@@ -80,34 +82,25 @@ def test_failed_build_keeps_the_previous_site(tmp_path, monkeypatch):
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
 
 
-def test_read_only_output_is_a_clear_error(tmp_path, monkeypatch):
-    import errno
+# Root ignores folder permissions and tests cannot fill a disk, so the OS refusals are simulated
+# at the two calls that meet them: creating the temporary file and renaming it into place.
+@pytest.mark.parametrize(
+    ("target", "code", "message"),
+    [("tempfile.mkstemp", errno.EROFS, "read-only file system"), ("os.replace", errno.ENOSPC, "disk full")],
+)
+def test_disk_refusals_are_clear_errors_and_leave_nothing(tmp_path, monkeypatch, target, code, message):
+    def refuse(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
 
-    from finews.publish import atomic
-
-    def read_only(*args, **kwargs):
-        raise OSError(errno.EROFS, "Read-only file system")
-
-    # root ignores folder permissions, so the refusal a read-only mount gives is simulated
-    monkeypatch.setattr(atomic.tempfile, "mkstemp", read_only)
-    with pytest.raises(PublishError, match="read-only file system"):
-        export_posts(_articles(1), "jekyll", tmp_path / "x", make_config(tmp_path, SOURCES))
-    with pytest.raises(PublishError, match="read-only file system"):
-        build_site(_articles(1), make_config(tmp_path, SOURCES), tmp_path / "site")
-
-
-def test_disk_errors_become_publish_errors(tmp_path, monkeypatch):
-    import errno
-
-    from finews.publish import atomic
-
-    def full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(atomic.os, "replace", full)
-    with pytest.raises(PublishError, match="disk full"):
-        export_posts(_articles(1), "jekyll", tmp_path / "out", make_config(tmp_path, SOURCES))
-    assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]  # no temp file left behind
+    module, name = target.split(".")
+    monkeypatch.setattr(getattr(atomic, module), name, refuse)
+    config = make_config(tmp_path, SOURCES)
+    with pytest.raises(PublishError, match=message):
+        export_posts(_articles(1), "jekyll", tmp_path / "out", config)
+    with pytest.raises(PublishError, match=message):
+        build_site(_articles(1), config, tmp_path / "site")
+    leftovers = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert not leftovers  # no temporary file or half-built folder behind
 
 
 def test_exports_are_stable_and_inside_the_folder(tmp_path):
