@@ -53,10 +53,83 @@ class ExportConfig(_Strict):
     fallback_image: str = ""  # Hexo headimg/thumbnail when an article has no image
 
 
+class JsonApiConfig(_Strict):
+    """Where a JSON API keeps its items and which field is what (dotted paths, ``a|b`` alternatives)."""
+
+    preset: str = ""  # fills every unset key from PRESETS
+    items: str = ""
+    id: str = "id"
+    title: str = "title"
+    url: str = "url"
+    time: str = ""
+    summary: str = ""
+    content: str = ""
+    author: str = ""
+    media: str = ""  # media/outlet name, kept as the article's category
+    image: str = ""
+    strip_lead: bool = False  # drop a 【…】 lead from the summary
+    detail_url: str | None = None  # e.g. "https://api.example.cn/detail?code={infoCode}"
+    detail_content: str = "content"
+    pages: int = Field(1, ge=1, le=50)
+    page_param: str = "page"
+    page_start: int = 1
+
+    @model_validator(mode="after")
+    def _apply_preset(self) -> JsonApiConfig:
+        if self.preset:
+            if self.preset not in API_PRESETS:
+                raise ValueError(f"unknown preset {self.preset!r} (known: {', '.join(API_PRESETS)})")
+            for key, value in API_PRESETS[self.preset].items():
+                if key not in self.model_fields_set:
+                    object.__setattr__(self, key, value)
+        if not self.items:
+            raise ValueError("items: the path to the list of items is required (or a preset)")
+        return self
+
+
+# The reference eastmoney system, as data. Field names are the APIs' own.
+API_PRESETS: dict[str, dict[str, object]] = {
+    "eastmoney-rolling": {
+        "items": "data.list|records|data.records",
+        "id": "id|infoCode",
+        "title": "title",
+        "url": "url_w|url|uniqueUrl",
+        "time": "showtime|showTime",
+        "summary": "digest|summary",
+        "media": "mediaName|from",
+        "strip_lead": True,
+        "detail_content": "data.content|content|data.text|text",
+    },
+    "eastmoney-media": {
+        "items": "data.nodeList|nodeList",
+        "id": "infocode|infoCode",
+        "title": "title",
+        "url": "url_w|url",
+        "time": "showtime",
+        "summary": "digest",
+        "media": "from",
+        "strip_lead": True,
+        "detail_content": "data.content|content|data.text|text",
+    },
+    "eastmoney-market": {
+        "items": "data.record|record",
+        "id": "infoCode|code",
+        "title": "title",
+        "url": "url|url_w",
+        "time": "datetime|showtime",
+        "summary": "digest|summary",
+        "media": "medianame|mediaName",
+        "strip_lead": True,
+        "detail_content": "data.content|content|data.text|text",
+    },
+}
+
+
 class SourceConfig(_Strict):
     name: str = Field(description="stable key: lowercase letters, digits, - and _")
-    type: Literal["feed"] = "feed"
+    type: Literal["feed", "json"] = "feed"
     url: str
+    api: JsonApiConfig | None = None  # type = "json": where the items are and what each field is
     title: str = ""
     enabled: bool = True
     category: str = ""  # slug used in paths; defaults to name
@@ -92,6 +165,8 @@ class SourceConfig(_Strict):
 
     @model_validator(mode="after")
     def _defaults(self) -> SourceConfig:
+        if self.type == "json" and self.api is None:
+            raise ValueError('type = "json" needs an [sources.api] table (items path and fields, or a preset)')
         # Derived defaults are written back so every later stage reads one value.
         object.__setattr__(self, "title", self.title or self.name)
         object.__setattr__(self, "category", self.category or self.name)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from ..config import SourceConfig
 from .base import Collected, Source
 from .feed import FeedSource, parse_feed
+from .jsonapi import JsonApiSource
 
-SOURCE_TYPES: dict[str, type] = {"feed": FeedSource}
+SOURCE_TYPES: dict[str, type] = {"feed": FeedSource, "json": JsonApiSource}
 
 
 def build_source(config: SourceConfig) -> Source:
@@ -14,4 +15,4 @@ def build_source(config: SourceConfig) -> Source:
     return SOURCE_TYPES[config.type](config)
 
 
-__all__ = ["SOURCE_TYPES", "Collected", "FeedSource", "Source", "build_source", "parse_feed"]
+__all__ = ["SOURCE_TYPES", "Collected", "FeedSource", "JsonApiSource", "Source", "build_source", "parse_feed"]

@@ -1,0 +1,135 @@
+"""JSON API sources against a real server on 127.0.0.1 speaking eastmoney's field names."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from finews.errors import ConfigError
+from finews.pipeline import fetch_all
+from finews.sources.jsonapi import lookup
+
+from ..conftest import make_config
+
+RECORDS = [
+    {
+        "id": "202201052237118816",
+        "infoCode": "202201052237118816",
+        "title": "又一大牛出走！阿里副总裁王刚离职创业",
+        "digest": "【又一大牛出走！】据媒体报道，近日，阿里巴巴副总裁王刚已离职。",
+        "url_w": "http://hk.eastmoney.com/news/1797,202201052237118816.html",
+        "showtime": "2022-01-05 15:11:39",
+        "mediaName": "猎云网",
+    },
+    {
+        "id": "202201051111111111",
+        "infoCode": "202201051111111111",
+        "title": "第二条快讯",
+        "digest": "【第二条】没有详情的快讯。",
+        "url_w": "http://finance.eastmoney.com/a/202201051111111111.html",
+        "showtime": "2022-01-05 14:00:00",
+        "mediaName": "东方财富",
+    },
+]
+DETAIL_HTML = "<p>\u3000\u3000王刚离职后，将在清洁<a class='keytip' data-code='0,300024'>机器人</a>领域创业。</p>"
+DETAIL = {"data": {"content": DETAIL_HTML}}
+
+
+class Api(BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        Api.hits.append(self.path)
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query)
+        if parts.path == "/list":
+            body = {"data": {"list": RECORDS}}
+        elif parts.path == "/jsonp":
+            body = None
+            payload = f"jQuery123({json.dumps({'records': RECORDS[:1]})});"
+        elif parts.path == "/paged":
+            page = int(query.get("page_index", ["1"])[0])
+            body = {"records": RECORDS[page - 1 : page]}
+        elif parts.path == "/detail" and query.get("code") == [RECORDS[0]["infoCode"]]:
+            body = DETAIL
+        elif parts.path == "/renamed":
+            body = {"data": {"items": RECORDS}}
+        else:
+            self.send_response(404)
+            self.end_headers()
+            return
+        data = (payload if body is None else json.dumps(body, ensure_ascii=False)).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _source(url: str, **api: object) -> dict:
+    return {"name": "emnews", "type": "json", "url": url, "api": {"preset": "eastmoney-rolling", **api}}
+
+
+def test_eastmoney_rolling_preset_with_detail(api, tmp_path, archive):
+    config = make_config(tmp_path, [_source(f"{api}/list", detail_url=f"{api}/detail?code={{infoCode}}")])
+    report = fetch_all(config, archive)
+    assert report.sources[0].ok and report.added == 2, report.sources[0].error
+    first, second = sorted(archive.iter_articles(), key=lambda a: a.guid)
+    assert second.summary == "据媒体报道，近日，阿里巴巴副总裁王刚已离职。"  # 【…】 lead dropped
+    assert "在清洁机器人领域创业" in second.content_markdown and "\u3000" not in second.content_html
+    assert second.published.isoformat() == "2022-01-05T15:11:39+08:00"
+    assert second.categories == ["猎云网"] and second.slug == "202201052237118816"
+    # no detail for the second record: the list's own digest makes its body
+    assert first.content_html == "<p>没有详情的快讯。</p>"
+
+
+def test_jsonp_and_pagination(api, tmp_path, archive):
+    config = make_config(
+        tmp_path,
+        [
+            {**_source(f"{api}/jsonp"), "name": "jsonp"},
+            {**_source(f"{api}/paged", pages=2, page_param="page_index"), "name": "paged"},
+        ],
+    )
+    report = fetch_all(config, archive)
+    assert [s.found for s in report.sources] == [1, 2]
+    assert any("page_index=2" in hit for hit in Api.hits)
+
+
+def test_a_path_matching_nothing_is_an_error_not_zero_items(api, tmp_path, archive):
+    report = fetch_all(make_config(tmp_path, [_source(f"{api}/renamed")]), archive)
+    error = report.sources[0].error
+    assert not report.sources[0].ok and "matches no list" in error and "/renamed" in error
+
+
+def test_config_errors():
+    with pytest.raises(ConfigError, match=r"needs an \[sources\.api\] table"):
+        make_config(Path("."), [{"name": "a", "type": "json", "url": "x"}])
+    with pytest.raises(ConfigError, match="unknown preset 'nope'"):
+        make_config(Path("."), [_source("x", preset="nope")])
+
+
+def test_lookup_paths():
+    data = {"a": {"b": [{"c": 1}]}, "d": ""}
+    assert lookup(data, "a.b.0.c") == 1
+    assert lookup(data, "x|d|a.b.0.c") == 1
+    assert lookup(data, "a.z") is None
