@@ -9,7 +9,7 @@ from ..model import Article, SourceState
 
 if TYPE_CHECKING:
     from ..config import SourceConfig
-    from ..fetch.client import Fetcher
+    from ..fetch.client import Fetcher, Response
 
 
 @dataclass
@@ -26,3 +26,14 @@ class Source(Protocol):
     config: SourceConfig
 
     def collect(self, fetcher: Fetcher, state: SourceState) -> Collected: ...
+
+
+def fetch_for(source: SourceConfig, fetcher: Fetcher, url: str, state: SourceState | None = None) -> Response:
+    """GET ``url`` with the source's own limits; conditional when ``state`` holds validators."""
+    return fetcher.get(
+        url,
+        etag=state.etag if state else None,
+        last_modified=state.last_modified if state else None,
+        timeout=source.timeout,
+        max_bytes=source.max_bytes,
+    )

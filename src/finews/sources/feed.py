@@ -15,7 +15,7 @@ from ..config import SourceConfig
 from ..errors import ParseError
 from ..extract.dates import parse_date
 from ..model import Article, SourceState
-from .base import Collected
+from .base import Collected, fetch_for
 
 if TYPE_CHECKING:
     from ..fetch.client import Fetcher, Response
@@ -30,13 +30,7 @@ class FeedSource:
         self.config = config
 
     def collect(self, fetcher: Fetcher, state: SourceState) -> Collected:
-        response = fetcher.get(
-            self.config.url,
-            etag=state.etag,
-            last_modified=state.last_modified,
-            timeout=self.config.timeout,
-            max_bytes=self.config.max_bytes,
-        )
+        response = fetch_for(self.config, fetcher, self.config.url, state)
         if response.not_modified:
             return Collected(not_modified=True, etag=response.etag, last_modified=response.last_modified)
         articles = parse_feed(response, self.config.name)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import FetchError, ParseError
 from ..model import Article, SourceState
-from .base import Collected
+from .base import Collected, fetch_for
 
 if TYPE_CHECKING:
     from ..config import JsonApiConfig, SourceConfig
@@ -50,19 +50,12 @@ class JsonApiSource:
 
     def collect(self, fetcher: Fetcher, state: SourceState) -> Collected:
         api = self.api
-        first = fetcher.get(
-            self._page_url(api.page_start),
-            etag=state.etag,
-            last_modified=state.last_modified,
-            timeout=self.config.timeout,
-            max_bytes=self.config.max_bytes,
-        )
+        first = fetch_for(self.config, fetcher, self._page_url(api.page_start), state)
         if first.not_modified:
             return Collected(not_modified=True, etag=first.etag, last_modified=first.last_modified)
         records = self._records(first.text(), first.url)
         for page in range(api.page_start + 1, api.page_start + api.pages):
-            url = self._page_url(page)
-            more = fetcher.get(url, timeout=self.config.timeout, max_bytes=self.config.max_bytes)
+            more = fetch_for(self.config, fetcher, self._page_url(page))
             records += self._records(more.text(), more.url, allow_empty=True)
         articles = [self._article(record, fetcher) for record in records]
         return Collected(articles=articles, etag=first.etag, last_modified=first.last_modified)
@@ -126,7 +119,7 @@ class JsonApiSource:
             values[name] = str(value)
         url = _PLACEHOLDER.sub(lambda m: values[m.group(1)], api.detail_url)
         try:
-            response = fetcher.get(url, timeout=self.config.timeout, max_bytes=self.config.max_bytes)
+            response = fetch_for(self.config, fetcher, url)
             detail = json.loads(_strip_jsonp(response.text()))
         except (FetchError, ParseError, json.JSONDecodeError):
             return ""  # the list's own fields still make an article; the next check retries
