@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import sys
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
@@ -17,6 +20,14 @@ from finews.errors import FetchError
 from finews.fetch import Fetcher
 
 GBK_TEXT = '<?xml version="1.0"?><rss><channel><title>财经新闻：朱镕基与王喆</title></channel></rss>'
+
+
+def _brotli_bomb(megabytes: int) -> bytes:
+    packer = brotli.Compressor(quality=5)
+    return b"".join(packer.process(b"\0" * (1 << 20)) for _ in range(megabytes)) + packer.finish()
+
+
+BROTLI_BOMB = _brotli_bomb(64)  # about 100 bytes on the wire
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -45,6 +56,11 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         self.reply(200, b"<rss/>", "application/rss+xml", ETag='"v1"', Last_Modified="Wed, 05 Jan 2022 07:11:39 GMT")
+
+    def route_fresh(self) -> None:  # a 304 that renews the validators
+        self.send_response(304)
+        self.send_header("ETag", '"v2"')
+        self.end_headers()
 
     def route_boom(self) -> None:
         self.reply(500, b"error")
@@ -75,6 +91,9 @@ class Handler(BaseHTTPRequestHandler):
     def route_gbk_lying(self) -> None:  # says utf-8, is GBK: the declaration must not win
         self.reply(200, GBK_TEXT.encode("gbk"), "text/xml; charset=utf-8")
 
+    def route_gbk_bare(self) -> None:  # no charset anywhere: detection must find GBK
+        self.reply(200, GBK_TEXT.encode("gbk"), "application/xml")
+
     def route_big(self) -> None:
         self.reply(200, b"x" * 50_000)
 
@@ -92,17 +111,38 @@ class Handler(BaseHTTPRequestHandler):
     def route_brotli(self) -> None:
         self.reply(200, brotli.compress("布罗特利".encode()), "text/plain; charset=utf-8", Content_Encoding="br")
 
+    def route_deflate(self) -> None:  # zlib-wrapped, as the RFC says
+        self.reply(200, zlib.compress("压缩".encode()), "text/plain; charset=utf-8", Content_Encoding="deflate")
+
+    def route_raw_deflate(self) -> None:  # headerless, as some servers send it
+        packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        body = packer.compress("压缩".encode()) + packer.flush()
+        self.reply(200, body, "text/plain; charset=utf-8", Content_Encoding="deflate")
+
     def route_gzip_bomb(self) -> None:
         self.reply(200, gzip.compress(b"\0" * 5_000_000), "text/plain", Content_Encoding="gzip")
+
+    def route_brotli_bomb(self) -> None:
+        self.reply(200, BROTLI_BOMB, "text/plain", Content_Encoding="br")
+
+    def route_zstd(self) -> None:
+        self.reply(200, b"\x28\xb5\x2f\xfd", "text/plain", Content_Encoding="zstd")
 
     def log_message(self, *args: object) -> None:
         pass
 
 
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # the client hanging up is what tests want
+            super().handle_error(request, client_address)
+
+
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
+    httpd = QuietServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
@@ -122,6 +162,13 @@ def test_conditional_get_then_304(base, fetcher):
     second = fetcher.get(f"{base}/feed", etag=first.etag, last_modified=first.last_modified)
     assert second.not_modified and second.content == b""
     assert Handler.seen[0]["If-None-Match"] == '"v1"' and Handler.seen[0]["If-Modified-Since"] == first.last_modified
+    assert (second.etag, second.last_modified) == (first.etag, first.last_modified)
+
+
+def test_304_with_fresh_validators(base, fetcher):
+    response = fetcher.get(f"{base}/fresh", etag='"v1"', last_modified="Wed, 05 Jan 2022 07:11:39 GMT")
+    assert response.not_modified and response.etag == '"v2"'
+    assert response.last_modified == "Wed, 05 Jan 2022 07:11:39 GMT"
 
 
 def test_user_agent_and_encodings_sent(base, fetcher):
@@ -151,20 +198,34 @@ def test_redirects_capped_and_followed(base, fetcher):
     assert fetcher.get(f"{base}/hop").url == f"{base}/feed"
 
 
-@pytest.mark.parametrize("path", ["/gbk-header", "/gb2312-decl", "/gbk-lying"])
+@pytest.mark.parametrize("path", ["/gbk-header", "/gb2312-decl", "/gbk-lying", "/gbk-bare"])
 def test_chinese_charsets(base, fetcher, path):
     response = fetcher.get(base + path)
     assert "财经新闻：朱镕基与王喆" in response.text()
     assert response.encoding == "gb18030"
 
 
-@pytest.mark.parametrize("path", ["/big", "/big-chunked", "/gzip-bomb"])
+@pytest.mark.parametrize("path", ["/big", "/big-chunked", "/gzip-bomb", "/brotli-bomb"])
 def test_size_cap(base, fetcher, path):
     with pytest.raises(FetchError, match="body larger than 20000 bytes"):
         fetcher.get(base + path)
 
 
-@pytest.mark.parametrize(("path", "text"), [("/gzip", "压缩的内容"), ("/brotli", "布罗特利")])
+def test_compression_bomb_is_never_inflated_whole(base, fetcher):
+    tracemalloc.start()
+    try:
+        with pytest.raises(FetchError, match="body larger"):
+            fetcher.get(f"{base}/brotli-bomb")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024  # the bomb holds 64 MB
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [("/gzip", "压缩的内容"), ("/brotli", "布罗特利"), ("/deflate", "压缩"), ("/raw-deflate", "压缩")],
+)
 def test_compressed_bodies(base, fetcher, path, text):
     assert fetcher.get(base + path).text() == text
 
@@ -180,9 +241,20 @@ def test_files_and_relative_paths(tmp_path, fetcher):
         fetcher.get("huge.xml")
 
 
+def test_unsupported_content_encoding(base, fetcher):
+    with pytest.raises(FetchError, match="unsupported content encoding 'zstd'"):
+        fetcher.get(f"{base}/zstd")
+
+
 def test_unsupported_scheme(fetcher):
     with pytest.raises(FetchError, match="unsupported URL scheme 'ftp'"):
         fetcher.get("ftp://example.cn/feed")
+
+
+@pytest.mark.parametrize("url", ["http://[::1/feed", "http://127.0.0.1:port/feed", "http://a..b/feed"])
+def test_invalid_urls_are_fetch_errors(fetcher, url):
+    with pytest.raises(FetchError, match="invalid URL"):
+        fetcher.get(url)
 
 
 def test_connection_refused_is_a_fetch_error(fetcher):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import brotli
 import httpx
 
 from ..config import FetchConfig
@@ -13,6 +16,11 @@ from ..errors import FetchError
 from .charset import decode
 
 _ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
+# Brotli before 1.2 cannot bound its output, so a tiny bomb could expand to gigabytes in one call:
+# only ask for br when the installed package lets us decode it in bounded pieces.
+_BROTLI_BOUNDED = hasattr(brotli.Decompressor, "can_accept_more_data")
+_ACCEPT_ENCODING = "gzip, deflate, br" if _BROTLI_BOUNDED else "gzip, deflate"
+_PIECE = 64 * 1024  # most decoded bytes produced per step, so the size cap is checked often
 
 
 @dataclass
@@ -24,16 +32,17 @@ class Response:
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
-    _text: tuple[str, str] | None = field(default=None, repr=False)
+    _text: tuple[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def text(self) -> str:
-        """The body decoded (header, declaration, detection); :class:`ParseError` if undecodable."""
+        """The body decoded (BOM, header, declaration, detection); :class:`ParseError` if undecodable."""
         if self._text is None:
             self._text = decode(self.content, self.headers.get("content-type"))
         return self._text[0]
 
     @property
     def encoding(self) -> str:
+        """The codec :meth:`text` used."""
         self.text()
         assert self._text is not None
         return self._text[1]
@@ -46,7 +55,7 @@ class Fetcher:
         self.config = config or FetchConfig()
         self.base_dir = base_dir
         self._client = httpx.Client(
-            headers={"User-Agent": self.config.user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate, br"},
+            headers={"User-Agent": self.config.user_agent, "Accept": _ACCEPT, "Accept-Encoding": _ACCEPT_ENCODING},
             follow_redirects=True,
             max_redirects=self.config.max_redirects,
             timeout=httpx.Timeout(self.config.timeout),
@@ -70,8 +79,12 @@ class Fetcher:
         timeout: float | None = None,
         max_bytes: int | None = None,
     ) -> Response:
+        """Fetch ``url`` (http, https, file or a path under ``base_dir``); any failure is a :class:`FetchError`."""
         cap = max_bytes or self.config.max_bytes
-        scheme = urlsplit(url).scheme.lower()
+        try:
+            scheme = urlsplit(url).scheme.lower()
+        except ValueError as exc:
+            raise FetchError(url, f"invalid URL: {exc}") from None
         if scheme in ("", "file") or (len(scheme) == 1 and url[1:3] in (":\\", ":/")):
             return self._read_file(url, cap)
         if scheme not in ("http", "https"):
@@ -84,25 +97,29 @@ class Fetcher:
         seconds = timeout or self.config.timeout
         try:
             with self._client.stream("GET", url, headers=headers, timeout=httpx.Timeout(seconds)) as response:
+                got = _headers(response)
                 if response.status_code == 304:
-                    return Response(str(response.url), 304, b"", _headers(response), etag, last_modified, True)
+                    # A 304 may carry fresh validators; otherwise the ones we sent still hold.
+                    etag, last_modified = got.get("etag") or etag, got.get("last-modified") or last_modified
+                    return Response(str(response.url), 304, b"", got, etag, last_modified, not_modified=True)
                 if response.status_code >= 400:
-                    raise FetchError(url, f"HTTP {response.status_code} {response.reason_phrase}".strip(),
-                                     status=response.status_code)  # fmt: skip
+                    cause = f"HTTP {response.status_code} {response.reason_phrase}".strip()
+                    raise FetchError(url, cause, status=response.status_code)
                 body = _read_capped(response, cap, url)
-                headers_out = _headers(response)
                 return Response(
                     url=str(response.url),
                     status=response.status_code,
                     content=body,
-                    headers=headers_out,
-                    etag=headers_out.get("etag"),
-                    last_modified=headers_out.get("last-modified"),
+                    headers=got,
+                    etag=got.get("etag"),
+                    last_modified=got.get("last-modified"),
                 )
         except httpx.TooManyRedirects:
             raise FetchError(url, f"too many redirects (more than {self.config.max_redirects})") from None
         except httpx.TimeoutException:
             raise FetchError(url, f"timed out after {seconds:g}s") from None
+        except (httpx.InvalidURL, UnicodeError) as exc:  # UnicodeError: a host IDNA cannot encode
+            raise FetchError(url, f"invalid URL: {exc}") from None
         except httpx.HTTPError as exc:
             raise FetchError(url, _describe(exc)) from None
 
@@ -113,11 +130,10 @@ class Fetcher:
         if not path.is_absolute():
             path = self.base_dir / path
         try:
-            size = path.stat().st_size
-            if size > cap:
+            if path.stat().st_size > cap:
                 raise FetchError(url, f"body larger than {cap} bytes")
             with path.open("rb") as handle:
-                data = handle.read(cap + 1)
+                data = handle.read(cap + 1)  # stat says 0 for pipes and /dev files: the read bounds them
         except FileNotFoundError:
             raise FetchError(url, f"no such file: {path}") from None
         except IsADirectoryError:
@@ -130,18 +146,67 @@ class Fetcher:
 
 
 def _read_capped(response: httpx.Response, cap: int, url: str) -> bytes:
+    coding = response.headers.get("content-encoding", "")
     announced = response.headers.get("content-length", "")
-    if announced.isdigit() and int(announced) > cap and "content-encoding" not in response.headers:
+    # Content-Length counts encoded bytes; only an unencoded length says the body is too big.
+    if announced.isdigit() and int(announced) > cap and coding.strip().lower() in ("", "identity"):
         raise FetchError(url, f"body larger than {cap} bytes (announced {announced})")
     chunks: list[bytes] = []
     size = 0
-    # iter_bytes yields decoded (gunzipped) data, so the cap also stops compression bombs
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > cap:
-            raise FetchError(url, f"body larger than {cap} bytes")
-        chunks.append(chunk)
+    try:
+        for chunk in _decoded(response.iter_raw(), coding, url):
+            size += len(chunk)
+            if size > cap:
+                raise FetchError(url, f"body larger than {cap} bytes")
+            chunks.append(chunk)
+    except (zlib.error, brotli.error) as exc:
+        raise FetchError(url, f"cannot decode {coding} body: {exc}") from None
     return b"".join(chunks)
+
+
+def _decoded(raw: Iterator[bytes], content_encoding: str, url: str) -> Iterator[bytes]:
+    """Undo Content-Encoding in pieces of at most ``_PIECE`` bytes.
+
+    httpx inflates each network chunk whole; 2 KB of brotli can hold a gigabyte of zeros,
+    which would be in memory before the size cap ever saw it.
+    """
+    stream = raw
+    for coding in reversed([c.strip().lower() for c in content_encoding.split(",") if c.strip()]):
+        if coding in ("gzip", "x-gzip"):
+            stream = _inflate(stream, zlib.MAX_WBITS | 16)
+        elif coding == "deflate":
+            stream = _inflate(stream, None)
+        elif coding == "br" and _BROTLI_BOUNDED:
+            stream = _unbrotli(stream)
+        elif coding != "identity":
+            raise FetchError(url, f"unsupported content encoding {coding!r}")
+    return stream
+
+
+def _inflate(chunks: Iterator[bytes], wbits: int | None) -> Iterator[bytes]:
+    inflater = None
+    for chunk in chunks:
+        if inflater is None:
+            if not chunk:
+                continue
+            if wbits is None:
+                # "deflate" means zlib-wrapped, but some servers send it raw; the zlib header tells them apart.
+                wrapped = chunk[0] & 0x0F == 8 and int.from_bytes(chunk[:2]) % 31 == 0
+                wbits = zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
+            inflater = zlib.decompressobj(wbits)
+        while chunk and not inflater.eof:
+            yield inflater.decompress(chunk, _PIECE)
+            chunk = inflater.unconsumed_tail
+    if inflater is not None:
+        yield inflater.flush()
+
+
+def _unbrotli(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    decoder = brotli.Decompressor()
+    for chunk in chunks:
+        yield decoder.process(chunk, output_buffer_limit=_PIECE)
+        while not decoder.can_accept_more_data():
+            yield decoder.process(b"", output_buffer_limit=_PIECE)
 
 
 def _headers(response: httpx.Response) -> dict[str, str]:
