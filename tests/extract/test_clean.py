@@ -80,3 +80,12 @@ def test_titles_lose_tags_controls_and_newlines():
 
 def test_empty_input():
     assert clean_html("").html == "" and clean_html("   ").images == []
+
+
+def test_digest_keeps_closing_quotes_and_separates_headings():
+    from finews.extract import prepare
+    from finews.model import Article
+
+    body = "<h2>新一轮融资</h2><p>示例科技获悉，公司完成融资。</p><p>" + "他说：“感谢团队的付出。”" * 8 + "</p>"
+    digest = prepare(Article(source="s", url="https://e.cn/1", title="t", content_html=body)).summary
+    assert digest.startswith("新一轮融资 示例科技获悉") and digest.endswith("。”")

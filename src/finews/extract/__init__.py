@@ -16,8 +16,9 @@ __all__ = ["canonical_url", "clean_html", "clean_title", "html_to_text", "parse_
 SUMMARY_CHARS = 160
 # cnBeta and others end summaries with a "read more" link; it is not part of the story.
 _READ_MORE = re.compile(r"\s*(?:阅读全文|查看全文|继续阅读|Read more|全文链接)[\s.…»>]*$", re.I)
-_SENTENCE_END = re.compile(r"[。！？!?；]")
-_CJK_END = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]$")
+_SENTENCE_END = re.compile(r"[。！？!?；][”’」』）)]*")
+# after Chinese end punctuation the next line follows directly; a heading or caption needs a space
+_CJK_END = re.compile(r"[。！？；：，、”’」』）…]$")
 
 
 def prepare(article: Article, *, zone: tzinfo = BEIJING, now: datetime | None = None) -> Article:
