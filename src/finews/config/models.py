@@ -1,19 +1,18 @@
-"""finews.toml: reading, validating (unknown keys are errors) and the commented template."""
+"""finews.toml as typed models: reading and validating (an unknown key is an error that names it)."""
 
 from __future__ import annotations
 
 import difflib
 import re
-import shutil
 import tomllib
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import ConfigError
+from ..errors import ConfigError
+from .presets import API_PRESETS
 
 DEFAULT_CONFIG_NAME = "finews.toml"
 USER_AGENT = "finews/0.1 (+https://github.com/finews/finews; self-hosted news desk)"
@@ -29,10 +28,34 @@ class FetchConfig(_Strict):
     timeout: float = Field(20.0, gt=0, description="seconds per request")
     max_bytes: int = Field(10 * 1024 * 1024, gt=0, description="body size cap")
     max_redirects: int = Field(5, ge=0)
+    workers: int = Field(8, ge=1, le=256, description="sources checked at the same time")
+    per_host: int = Field(2, ge=1, le=64, description="requests in flight to one host")
+    host_interval: float = Field(1.0, ge=0, description="least seconds between two requests to one host")
+    retries: int = Field(2, ge=0, le=10, description="retries of a failed request (connect errors, 5xx, 429)")
+    retry_wait: float = Field(1.0, ge=0, description="first retry delay in seconds; doubles, with jitter")
+    max_retry_after: float = Field(30.0, ge=0, description="longest Retry-After waited in place; longer ones defer")
+    robots: bool = True  # obey robots.txt for article pages (feeds and APIs are meant to be polled)
+    max_backoff: int = Field(86400, ge=60, description="longest delay after repeated failures, seconds")
 
 
 class StorageConfig(_Strict):
     path: str = "finews.db"
+
+
+class RunExport(_Strict):
+    """Posts ``finews run`` keeps up to date after each round that changed something."""
+
+    format: Literal["jekyll", "hexo"] = "jekyll"
+    directory: str
+    body: Literal["markdown", "html"] | None = None
+    archive_after_days: int | None = Field(None, ge=1, description="older posts move to archive_folder")
+    archive_folder: str = "old_post"
+
+
+class RunConfig(_Strict):
+    site: bool = True  # rebuild the static site after a round that changed the archive
+    exports: list[RunExport] = Field(default_factory=list)
+    idle: float = Field(60.0, gt=0, description="longest sleep between two looks at the schedule, seconds")
 
 
 class SiteConfig(_Strict):
@@ -66,7 +89,9 @@ class JsonApiConfig(_Strict):
     content: str = ""
     author: str = ""
     media: str = ""  # media/outlet name, kept as the article's category
+    media_category: bool = False  # post category = pinyin of the media name (新浪财经 → xinlangcaijing)
     image: str = ""
+    url_template: str = ""  # article URL from fields when the API gives none: "https://36kr.com/newsflashes/{id}"
     strip_lead: bool = False  # drop a 【…】 lead from the summary
     detail_url: str | None = None  # e.g. "https://api.example.cn/detail?code={infoCode}"
     detail_content: str = "content"
@@ -87,49 +112,31 @@ class JsonApiConfig(_Strict):
         return self
 
 
-# The reference eastmoney system, as data. Field names are the APIs' own.
-API_PRESETS: dict[str, dict[str, object]] = {
-    "eastmoney-rolling": {
-        "items": "data.list|records|data.records",
-        "id": "id|infoCode",
-        "title": "title",
-        "url": "url_w|url|uniqueUrl",
-        "time": "showtime|showTime",
-        "summary": "digest|summary",
-        "media": "mediaName|from",
-        "strip_lead": True,
-        "detail_content": "data.content|content|data.text|text",
-    },
-    "eastmoney-media": {
-        "items": "data.nodeList|nodeList",
-        "id": "infocode|infoCode",
-        "title": "title",
-        "url": "url_w|url",
-        "time": "showtime",
-        "summary": "digest",
-        "media": "from",
-        "strip_lead": True,
-        "detail_content": "data.content|content|data.text|text",
-    },
-    "eastmoney-market": {
-        "items": "data.record|record",
-        "id": "infoCode|code",
-        "title": "title",
-        "url": "url|url_w",
-        "time": "datetime|showtime",
-        "summary": "digest|summary",
-        "media": "medianame|mediaName",
-        "strip_lead": True,
-        "detail_content": "data.content|content|data.text|text",
-    },
-}
+class HtmlListConfig(_Strict):
+    """A list page with no feed: CSS selectors for each item and, inside it, its fields."""
+
+    item: str  # one element per article, e.g. "ul.news li"
+    link: str = "a"  # its href is the article URL
+    title: str = ""  # default: the link's text
+    time: str = ""  # text or datetime attribute
+    summary: str = ""
+    image: str = ""
+
+
+class PostFolderConfig(_Strict):
+    format: Literal["auto", "jekyll", "hexo", "hugo", "digest"] = "auto"
 
 
 class SourceConfig(_Strict):
     name: str = Field(description="stable key: lowercase letters, digits, - and _")
-    type: Literal["feed", "json"] = "feed"
+    type: Literal["feed", "json", "html", "posts"] = "feed"
     url: str
     api: JsonApiConfig | None = None  # type = "json": where the items are and what each field is
+    html: HtmlListConfig | None = None  # type = "html": selectors on the list page
+    posts: PostFolderConfig = Field(default_factory=PostFolderConfig)  # type = "posts": a site's post folder
+    full_text: bool | None = None  # fetch each article page for its main text; default: only for type = "html"
+    interval: int = Field(1800, ge=30, description="seconds between checks under 'finews run'")
+    proxy: str | None = None  # e.g. "http://127.0.0.1:3128" or "socks5://…"
     title: str = ""
     enabled: bool = True
     category: str = ""  # slug used in paths; defaults to name
@@ -167,6 +174,10 @@ class SourceConfig(_Strict):
     def _defaults(self) -> SourceConfig:
         if self.type == "json" and self.api is None:
             raise ValueError('type = "json" needs an [sources.api] table (items path and fields, or a preset)')
+        if self.type == "html" and self.html is None:
+            raise ValueError('type = "html" needs an [sources.html] table (at least the item selector)')
+        if self.full_text is None:
+            object.__setattr__(self, "full_text", self.type == "html")
         # Derived defaults are written back so every later stage reads one value.
         object.__setattr__(self, "title", self.title or self.name)
         object.__setattr__(self, "category", self.category or self.name)
@@ -188,6 +199,7 @@ class Config(_Strict):
     fetch: FetchConfig = Field(default_factory=FetchConfig)
     site: SiteConfig = Field(default_factory=SiteConfig)
     export: ExportConfig = Field(default_factory=ExportConfig)
+    run: RunConfig = Field(default_factory=RunConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
     base_dir: Path = Field(default=Path("."), exclude=True)
 
@@ -212,6 +224,11 @@ class Config(_Strict):
     @property
     def site_dir(self) -> Path:
         return self.resolve(self.site.output)
+
+    @property
+    def lock_path(self) -> Path:
+        """The file whose lock keeps two runs from writing one archive."""
+        return self.database_path.with_name(self.database_path.name + ".lock")
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -282,96 +299,3 @@ def _source_name(data: dict, loc: tuple) -> str:
         except (KeyError, IndexError, AttributeError, TypeError):
             return ""
     return ""
-
-
-TEMPLATE = """\
-# finews configuration. Paths are relative to this file.
-
-[storage]
-# SQLite archive (WAL mode). Created and migrated on first use.
-path = "finews.db"
-
-[fetch]
-# user_agent = "finews/0.1 (+https://github.com/finews/finews; self-hosted news desk)"
-timeout = 20            # seconds per request
-max_bytes = 10485760    # bodies larger than this are refused
-max_redirects = 5
-
-[site]
-title = "finews"
-description = "财经与科技新闻"
-base_url = ""           # e.g. "https://news.example.com", used for absolute links in feeds
-output = "site"         # where 'finews build' writes the static site
-per_page = 20
-
-[export]
-body = "markdown"       # or "html" for themes that expect HTML bodies
-layout = "post"         # Jekyll layout
-back_links = true       # Jekyll: "[返回<category>](//site/<category>/)｜[返回首页](//site/)"
-site_url = ""           # prefix of back links, e.g. "//news.example.com"
-fallback_image = ""     # Hexo headimg/thumbnail when an article has no image
-
-# One [[sources]] table per source. type = "feed" reads RSS 0.9x/1.0/2.0, Atom and JSON Feed.
-# url may be http(s)://, file:// or a path relative to this file.
-{sources}"""
-
-SOURCE_TEMPLATE = """\
-[[sources]]
-name = "{name}"             # stable key: lowercase letters, digits, - and _
-title = "{title}"
-type = "feed"
-url = "{url}"
-category = "{category}"     # slug used in paths and Jekyll categories
-category_name = "{category_name}"
-tags = [{tags}]
-hexo_categories = [{hexo}]  # Hexo's three-level categories
-# timezone = "Asia/Shanghai"  # for dates given without an offset
-# enabled = false
-"""
-
-
-def render_template(sources: list[dict]) -> str:
-    """The commented finews.toml, with ``sources`` as ``[[sources]]`` tables."""
-    blocks = []
-    for s in sources:
-        blocks.append(
-            SOURCE_TEMPLATE.format(
-                name=s["name"],
-                title=s.get("title", s["name"]),
-                url=s["url"],
-                category=s.get("category", s["name"]),
-                category_name=s.get("category_name", s.get("title", s["name"])),
-                tags=", ".join(f'"{t}"' for t in s.get("tags", [])),
-                hexo=", ".join(f'"{t}"' for t in s.get("hexo_categories", [])),
-            )
-        )
-    example = blocks or [
-        SOURCE_TEMPLATE.format(
-            name="example",
-            title="示例",
-            url="https://example.com/feed.xml",
-            category="example",
-            category_name="示例",
-            tags='"示例新闻"',
-            hexo='"新媒体", "示例", "资讯"',
-        ).replace("[[sources]]", "# [[sources]]", 1)
-    ]
-    return TEMPLATE.format(sources="\n".join(blocks) if blocks else _comment_out(example[0]))
-
-
-def _comment_out(block: str) -> str:
-    return "".join(line if line.startswith("#") else f"# {line}" for line in block.splitlines(True))
-
-
-def install_samples(target: Path) -> list[dict]:
-    """Copy the bundled offline sample feeds to ``target``; return their ``[[sources]]`` definitions."""
-    package = resources.files("finews") / "samples"
-    target.mkdir(parents=True, exist_ok=True)
-    for item in package.iterdir():
-        if item.is_file() and not item.name.endswith((".toml", ".md")):
-            with resources.as_file(item) as path:
-                shutil.copyfile(path, target / item.name)
-    definitions = tomllib.loads((package / "sources.toml").read_text(encoding="utf-8"))["sources"]
-    for definition in definitions:
-        definition["url"] = f"{target.name}/{Path(definition['url']).name}"
-    return definitions

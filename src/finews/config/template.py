@@ -1,0 +1,119 @@
+"""The commented finews.toml that ``finews init`` writes, and the bundled sample sources."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+TEMPLATE = """\
+# finews configuration. Paths are relative to this file.
+
+[storage]
+# SQLite archive (WAL mode). Created and migrated on first use.
+path = "finews.db"
+
+[fetch]
+# user_agent = "finews/0.1 (+https://github.com/finews/finews; self-hosted news desk)"
+timeout = 20            # seconds per request
+max_bytes = 10485760    # bodies larger than this are refused
+max_redirects = 5
+workers = 8             # sources checked at the same time
+per_host = 2            # requests in flight to one host
+host_interval = 1.0     # least seconds between two requests to one host
+retries = 2             # retries of connect errors, 5xx and 429, with exponential backoff and jitter
+robots = true           # obey robots.txt when fetching article pages
+max_backoff = 86400     # a failing source is retried at most this many seconds apart, never dropped
+
+[site]
+title = "finews"
+description = "财经与科技新闻"
+base_url = ""           # e.g. "https://news.example.com", used for absolute links in feeds
+output = "site"         # where 'finews build' writes the static site
+per_page = 20
+
+[export]
+body = "markdown"       # or "html" for themes that expect HTML bodies
+layout = "post"         # Jekyll layout
+back_links = true       # Jekyll: "[返回<category>](//site/<category>/)｜[返回首页](//site/)"
+site_url = ""           # prefix of back links, e.g. "//news.example.com"
+fallback_image = ""     # Hexo headimg/thumbnail when an article has no image
+
+[run]
+# 'finews run' checks each source on its own interval, then republishes what changed.
+site = true             # rebuild the static site after a round that changed the archive
+# [[run.exports]]
+# format = "jekyll"
+# directory = "../blog"
+# archive_after_days = 3    # posts older than this move from _posts/ to old_post/
+
+# One [[sources]] table per source. type = "feed" reads RSS 0.9x/1.0/2.0, Atom and JSON Feed;
+# "json" a JSON web API ([sources.api], presets for eastmoney and 36kr); "html" a list page
+# ([sources.html] CSS selectors); "posts" an existing Jekyll/Hexo/Hugo post folder.
+# url may be http(s)://, file:// or a path relative to this file.
+{sources}"""
+
+SOURCE_TEMPLATE = """\
+[[sources]]
+name = "{name}"             # stable key: lowercase letters, digits, - and _
+title = "{title}"
+type = "feed"
+url = "{url}"
+category = "{category}"     # slug used in paths and Jekyll categories
+category_name = "{category_name}"
+tags = [{tags}]
+hexo_categories = [{hexo}]  # Hexo's three-level categories
+# timezone = "Asia/Shanghai"  # for dates given without an offset
+# interval = 1800           # seconds between checks under 'finews run'
+# full_text = true          # fetch each article page for its main text (summary-only feeds)
+# proxy = "http://127.0.0.1:3128"
+# enabled = false
+"""
+
+
+def render_template(sources: list[dict]) -> str:
+    """The commented finews.toml, with ``sources`` as ``[[sources]]`` tables."""
+    blocks = []
+    for s in sources:
+        blocks.append(
+            SOURCE_TEMPLATE.format(
+                name=s["name"],
+                title=s.get("title", s["name"]),
+                url=s["url"],
+                category=s.get("category", s["name"]),
+                category_name=s.get("category_name", s.get("title", s["name"])),
+                tags=", ".join(f'"{t}"' for t in s.get("tags", [])),
+                hexo=", ".join(f'"{t}"' for t in s.get("hexo_categories", [])),
+            )
+        )
+    example = blocks or [
+        SOURCE_TEMPLATE.format(
+            name="example",
+            title="示例",
+            url="https://example.com/feed.xml",
+            category="example",
+            category_name="示例",
+            tags='"示例新闻"',
+            hexo='"新媒体", "示例", "资讯"',
+        ).replace("[[sources]]", "# [[sources]]", 1)
+    ]
+    return TEMPLATE.format(sources="\n".join(blocks) if blocks else _comment_out(example[0]))
+
+
+def _comment_out(block: str) -> str:
+    return "".join(line if line.startswith("#") else f"# {line}" for line in block.splitlines(True))
+
+
+def install_samples(target: Path) -> list[dict]:
+    """Copy the bundled offline sample feeds to ``target``; return their ``[[sources]]`` definitions."""
+    package = resources.files("finews") / "samples"
+    target.mkdir(parents=True, exist_ok=True)
+    for item in package.iterdir():
+        if item.is_file() and not item.name.endswith((".toml", ".md")):
+            with resources.as_file(item) as path:
+                shutil.copyfile(path, target / item.name)
+    definitions = tomllib.loads((package / "sources.toml").read_text(encoding="utf-8"))["sources"]
+    for definition in definitions:
+        definition["url"] = f"{target.name}/{Path(definition['url']).name}"
+    return definitions
