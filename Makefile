@@ -7,8 +7,10 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test lint bench clean
 
+# pip 23 (what python3 -m venv brings here) cannot resolve lxml[html-clean] extras: start from a newer one.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "pip>=24.1"
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
