@@ -40,7 +40,12 @@ def archive(tmp_path: Path) -> SQLArchive:
     store.close()
 
 
+# Loopback servers need no politeness; tests that check it set these themselves.
+FAST_FETCH = {"host_interval": 0, "retry_wait": 0.01}
+
+
 def make_config(tmp_path: Path, sources: list[dict] | None = None, **sections: dict) -> Config:
+    sections["fetch"] = {**FAST_FETCH, **sections.get("fetch", {})}
     return config_from_dict({"sources": sources or [], **sections}, base_dir=tmp_path)
 
 

@@ -14,11 +14,12 @@ class ConfigError(FinewsError):
 class FetchError(FinewsError):
     """A URL could not be fetched: network failure, HTTP error, size cap, redirect loop."""
 
-    def __init__(self, url: str, cause: str, *, status: int | None = None) -> None:
+    def __init__(self, url: str, cause: str, *, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(f"{url}: {cause}")
         self.url = url
         self.cause = cause
         self.status = status
+        self.retry_after = retry_after  # seconds the server asked us to wait (429/503 Retry-After)
 
 
 class ParseError(FinewsError):

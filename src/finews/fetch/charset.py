@@ -79,11 +79,17 @@ def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
         # or latin-1 that decodes as UTF-8 was mislabelled (a stale template, a server default).
         with contextlib.suppress(UnicodeDecodeError):
             return data.decode("utf-8"), "utf-8"
-    for encoding in declared_encodings(data, content_type):
+    declared = declared_encodings(data, content_type)
+    for encoding in declared:
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue  # a wrong label is common (GBK served as utf-8); try the next witness
+    # No witness reads cleanly. A label that fits all but a few bytes (a title cut mid-character,
+    # one corrupt byte) is still right; browsers show U+FFFD there and so do we.
+    for encoding in declared:
+        if (text := _nearly_clean(data, encoding)) is not None:
+            return text, encoding
     if data.isascii():
         return data.decode("ascii"), "utf-8"
     if (text := _credible_gb18030(data)) is not None:
@@ -112,13 +118,29 @@ def _credible_gb18030(data: bytes) -> str | None:
     mostly rare ideographs, kana or private-use characters instead. (EUC-KR would pass, but a
     Chinese news desk meets undeclared GBK far more often than undeclared Korean.)
     """
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
+    text = _nearly_clean(data, "gb18030")
+    if text is None:
         return None
     wide = [c for c in text[:20_000] if ord(c) > 0x7F]
     common = sum(1 for c in wide if _in_gb2312(c))
     return text if wide and common >= 0.8 * len(wide) else None
+
+
+def _nearly_clean(data: bytes, encoding: str) -> str | None:
+    """``data`` decoded with U+FFFD for bad sequences, if they are rare; None if the codec plainly does not fit.
+
+    Read with the wrong codec, most non-ASCII characters come out as U+FFFD (GBK read as UTF-8: ~80 %);
+    read with the right one, a damaged page has a handful. The 1 % bound separates the two by far.
+    """
+    try:
+        text = data.decode(encoding, errors="replace")
+    except LookupError:
+        return None
+    bad = text.count("\ufffd")
+    if not bad:
+        return text
+    wide = sum(1 for c in text if ord(c) > 0x7F)
+    return text if bad <= 0.01 * wide else None
 
 
 def _in_gb2312(char: str) -> bool:

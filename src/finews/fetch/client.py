@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+import threading
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -14,6 +17,8 @@ import httpx
 from ..config import FetchConfig
 from ..errors import FetchError
 from .charset import decode
+from .politeness import HostGate, backoff, max_age_seconds, retry_after_seconds
+from .robots import RobotsPolicy
 
 _ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
 # Brotli before 1.2 cannot bound its output, so a tiny bomb could expand to gigabytes in one call:
@@ -21,6 +26,8 @@ _ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, app
 _BROTLI_BOUNDED = hasattr(brotli.Decompressor, "can_accept_more_data")
 _ACCEPT_ENCODING = "gzip, deflate, br" if _BROTLI_BOUNDED else "gzip, deflate"
 _PIECE = 64 * 1024  # most decoded bytes produced per step, so the size cap is checked often
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_ACCEPT_PAGE = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 
 
 @dataclass
@@ -41,6 +48,11 @@ class Response:
         return self._text[0]
 
     @property
+    def max_age(self) -> int | None:
+        """Seconds the server says this answer stays fresh (``Cache-Control: max-age``)."""
+        return max_age_seconds(self.headers.get("cache-control"))
+
+    @property
     def encoding(self) -> str:
         """The codec :meth:`text` used."""
         self.text()
@@ -49,17 +61,49 @@ class Response:
 
 
 class Fetcher:
-    """One connection pool for a run. ``get`` never returns more than the size cap."""
+    """One connection pool per proxy for a run, shared by all worker threads.
 
-    def __init__(self, config: FetchConfig | None = None, base_dir: Path = Path(".")) -> None:
+    ``get`` never returns more than the size cap, waits its turn at the host's gate, retries
+    transient failures with backoff and jitter, and obeys robots.txt for pages (``page=True``).
+    """
+
+    def __init__(
+        self,
+        config: FetchConfig | None = None,
+        base_dir: Path = Path("."),
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
         self.config = config or FetchConfig()
         self.base_dir = base_dir
-        self._client = httpx.Client(
-            headers={"User-Agent": self.config.user_agent, "Accept": _ACCEPT, "Accept-Encoding": _ACCEPT_ENCODING},
-            follow_redirects=True,
-            max_redirects=self.config.max_redirects,
-            timeout=httpx.Timeout(self.config.timeout),
-        )
+        self.gate = HostGate(self.config.per_host, self.config.host_interval, sleep=sleep)
+        self.robots = RobotsPolicy(self._robots_text, self.config.user_agent)
+        self.requests = 0  # HTTP requests sent, retries included (benchmarks and health pages read it)
+        self.bytes = 0  # body bytes received, decoded
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._clients: dict[str | None, httpx.Client] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, proxy: str | None) -> httpx.Client:
+        with self._lock:
+            client = self._clients.get(proxy)
+            if client is None:
+                client = httpx.Client(
+                    headers={
+                        "User-Agent": self.config.user_agent,
+                        "Accept": _ACCEPT,
+                        "Accept-Encoding": _ACCEPT_ENCODING,
+                    },
+                    follow_redirects=True,
+                    max_redirects=self.config.max_redirects,
+                    timeout=httpx.Timeout(self.config.timeout),
+                    proxy=proxy,
+                    limits=httpx.Limits(max_connections=max(10, self.config.workers * 2)),
+                )
+                self._clients[proxy] = client
+            return client
 
     def __enter__(self) -> Fetcher:
         return self
@@ -68,7 +112,10 @@ class Fetcher:
         self.close()
 
     def close(self) -> None:
-        self._client.close()
+        with self._lock:
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()
 
     def get(
         self,
@@ -78,34 +125,75 @@ class Fetcher:
         last_modified: str | None = None,
         timeout: float | None = None,
         max_bytes: int | None = None,
+        proxy: str | None = None,
+        page: bool = False,
     ) -> Response:
-        """Fetch ``url`` (http, https, file or a path under ``base_dir``); any failure is a :class:`FetchError`."""
+        """Fetch ``url`` (http, https, file or a path under ``base_dir``); any failure is a :class:`FetchError`.
+
+        ``page`` marks a fetch finews decides on by itself (an article page): robots.txt applies.
+        """
         cap = max_bytes or self.config.max_bytes
         try:
-            scheme = urlsplit(url).scheme.lower()
+            parts = urlsplit(url)
+            scheme, host = parts.scheme.lower(), parts.hostname or ""
         except ValueError as exc:
             raise FetchError(url, f"invalid URL: {exc}") from None
         if scheme in ("", "file") or (len(scheme) == 1 and url[1:3] in (":\\", ":/")):
             return self._read_file(url, cap)
         if scheme not in ("http", "https"):
             raise FetchError(url, f"unsupported URL scheme {scheme!r} (use http, https or file)")
-        headers = {}
+        if page and self.config.robots and not self.robots.allowed(url):
+            raise FetchError(url, "disallowed by the site's robots.txt")
+        headers = {"Accept": _ACCEPT_PAGE} if page else {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        seconds = timeout or self.config.timeout
+        attempt = 0
+        while True:
+            try:
+                with self.gate.slot(host):
+                    return self._request(url, headers, timeout or self.config.timeout, cap, proxy)
+            except FetchError as exc:
+                delay = self._retry_delay(exc, attempt)
+                if delay is None:
+                    raise
+            attempt += 1
+            self._sleep(delay)
+
+    def _retry_delay(self, exc: FetchError, attempt: int) -> float | None:
+        """Seconds to wait before trying again, or None when the failure is final for this run."""
+        if attempt >= self.config.retries:
+            return None
+        transient = exc.status in _RETRY_STATUSES or (exc.status is None and exc.cause.startswith(_TRANSIENT))
+        if not transient:
+            return None
+        if exc.retry_after is not None:
+            # a long Retry-After is honoured by deferring the source's next check, not by blocking a worker
+            return exc.retry_after if exc.retry_after <= self.config.max_retry_after else None
+        return backoff(attempt, self.config.retry_wait, self.config.max_retry_after, self._rng)
+
+    def _request(self, url: str, headers: dict[str, str], seconds: float, cap: int, proxy: str | None) -> Response:
+        with self._lock:
+            self.requests += 1
         try:
-            with self._client.stream("GET", url, headers=headers, timeout=httpx.Timeout(seconds)) as response:
+            client = self._client(proxy)
+            with client.stream("GET", url, headers=headers, timeout=httpx.Timeout(seconds)) as response:
                 got = _headers(response)
                 if response.status_code == 304:
                     # A 304 may carry fresh validators; otherwise the ones we sent still hold.
-                    etag, last_modified = got.get("etag") or etag, got.get("last-modified") or last_modified
+                    etag = got.get("etag") or headers.get("If-None-Match")
+                    last_modified = got.get("last-modified") or headers.get("If-Modified-Since")
                     return Response(str(response.url), 304, b"", got, etag, last_modified, not_modified=True)
                 if response.status_code >= 400:
                     cause = f"HTTP {response.status_code} {response.reason_phrase}".strip()
-                    raise FetchError(url, cause, status=response.status_code)
+                    wait = retry_after_seconds(got.get("retry-after"))
+                    if wait is not None:
+                        cause += f" (retry after {wait:g}s)"
+                    raise FetchError(url, cause, status=response.status_code, retry_after=wait)
                 body = _read_capped(response, cap, url)
+                with self._lock:
+                    self.bytes += len(body)
                 return Response(
                     url=str(response.url),
                     status=response.status_code,
@@ -120,8 +208,11 @@ class Fetcher:
             raise FetchError(url, f"timed out after {seconds:g}s") from None
         except (httpx.InvalidURL, UnicodeError) as exc:  # UnicodeError: a host IDNA cannot encode
             raise FetchError(url, f"invalid URL: {exc}") from None
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, ValueError) as exc:  # ValueError: httpx rejects a malformed proxy URL
             raise FetchError(url, _describe(exc)) from None
+
+    def _robots_text(self, url: str, cap: int) -> str:
+        return self.get(url, max_bytes=cap).text()
 
     def _read_file(self, url: str, cap: int) -> Response:
         parts = urlsplit(url)
@@ -213,8 +304,13 @@ def _headers(response: httpx.Response) -> dict[str, str]:
     return {k.lower(): v for k, v in response.headers.items()}
 
 
-def _describe(exc: httpx.HTTPError) -> str:
+_TRANSIENT = ("cannot connect", "timed out", "connection lost")
+
+
+def _describe(exc: Exception) -> str:
     text = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.ConnectError):
         return f"cannot connect: {text}"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        return f"connection lost: {text}"
     return text
