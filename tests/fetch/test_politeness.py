@@ -119,7 +119,7 @@ def test_robots_txt_applies_to_pages_not_to_feeds():
         server.add("/robots.txt", ROBOTS)
         for path in ("/private/a.html", "/public/c.html"):
             server.add(path, "<p>page</p>", content_type="text/html")
-        with pytest.raises(FetchError, match="robots.txt"):
+        with pytest.raises(FetchError, match=r"robots\.txt"):
             fetcher.get(server.url("/private/a.html"), page=True)
         assert fetcher.get(server.url("/public/c.html"), page=True).status == 200
         assert fetcher.get(server.url("/private/a.html")).status == 200  # a feed the user chose
@@ -132,7 +132,7 @@ def test_robots_group_for_our_agent():
         server.add("/robots.txt", ROBOTS_NAMED)
         server.add("/news/a.html", "<p>x</p>", content_type="text/html")
         assert fetcher.get(server.url("/news/a.html"), page=True).status == 200
-        with pytest.raises(FetchError, match="robots.txt"):
+        with pytest.raises(FetchError, match=r"robots\.txt"):
             fetcher.get(server.url("/no-finews/b.html"), page=True)
 
 
@@ -144,7 +144,7 @@ def test_missing_robots_allows_unreachable_robots_forbids(status, allowed):
         if allowed:
             assert fetcher.get(server.url("/page.html"), page=True).status == 200
         else:
-            with pytest.raises(FetchError, match="robots.txt"):
+            with pytest.raises(FetchError, match=r"robots\.txt"):
                 fetcher.get(server.url("/page.html"), page=True)
 
 
