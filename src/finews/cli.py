@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +19,8 @@ from .config import DEFAULT_CONFIG_NAME, Config, install_samples, load_config, r
 from .errors import FinewsError
 from .pipeline import FetchReport, SourceReport, fetch_all
 from .publish import build_site, export_posts
-from .store import SQLArchive, open_archive
+from .scheduler import RoundReport, Scheduler
+from .store import ArchiveLock, SQLArchive, open_archive
 
 app = typer.Typer(
     help="finews: a self-hosted news desk for Chinese finance and tech news.",
@@ -34,6 +37,11 @@ ConfigOption = Annotated[
 ]
 
 
+WaitOption = Annotated[
+    float, typer.Option("--wait", help="Seconds to wait for another finews process writing the archive.")
+]
+
+
 @contextmanager
 def _archive(config: Config) -> Iterator[SQLArchive]:
     archive = open_archive(config.database_path)
@@ -41,6 +49,32 @@ def _archive(config: Config) -> Iterator[SQLArchive]:
         yield archive
     finally:
         archive.close()
+
+
+@contextmanager
+def _writing(config: Config, wait: float) -> Iterator[SQLArchive]:
+    """The archive, for this process alone to write (two writers would interleave their rounds)."""
+    with ArchiveLock(config.lock_path, wait=wait), _archive(config) as archive:
+        yield archive
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """SIGTERM and Ctrl-C ask for a clean stop: sources in flight finish and are saved."""
+    stop = threading.Event()
+
+    def ask(signum: int, _frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt  # a second signal: stop now
+        err.print(f"{signal.Signals(signum).name}: finishing the sources in flight, then stopping")
+        stop.set()
+
+    previous = {sig: signal.signal(sig, ask) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _progress() -> Progress:
@@ -90,23 +124,54 @@ def init(
 def fetch(
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
     source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")] = None,
+    wait: WaitOption = 0.0,
 ) -> None:
     """Ingest every enabled source into the archive. Exit code 1 if any source failed."""
     try:
         cfg = load_config(config)
-        with _archive(cfg) as archive, _progress() as progress:
+        with _writing(cfg, wait) as archive, _stop_on_signals() as stop, _progress() as progress:
             task = progress.add_task("fetching", total=len(source or [s for s in cfg.sources if s.enabled]))
 
             def done(report: SourceReport) -> None:
                 progress.advance(task)
                 _print_source(report)
 
-            result = fetch_all(cfg, archive, names=source, on_done=done)
+            result = fetch_all(cfg, archive, names=source, on_done=done, stop=stop)
     except FinewsError as exc:
         raise _fail(exc, 2) from None
     _print_totals(result)
+    if result.interrupted:
+        raise typer.Exit(130)
     if result.failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+    once: Annotated[bool, typer.Option("--once", help="One round of the due sources, then exit.")] = False,
+    wait: WaitOption = 0.0,
+) -> None:
+    """Keep the archive and the published site current: each source on its interval, until stopped."""
+    try:
+        cfg = load_config(config)
+        with _writing(cfg, wait) as archive, _stop_on_signals() as stop:
+            scheduler = Scheduler(cfg, archive, stop=stop, on_source=_print_source)
+            console.print(f"running {sum(s.enabled for s in cfg.sources)} sources (SIGTERM or Ctrl-C to stop)")
+            scheduler.run(max_rounds=1 if once else None, on_round=_print_round)
+    except FinewsError as exc:
+        raise _fail(exc, 2) from None
+
+
+def _print_round(report: RoundReport) -> None:
+    _print_totals(report.fetched)
+    if report.publish_error:
+        err.print(f"[red]publish failed:[/red] {report.publish_error}", highlight=False, soft_wrap=True)
+    elif report.published is not None:
+        site = report.published.site
+        parts = [f"site: {site.pages} pages"] if site else []
+        parts += [f"{d}: {r.written} written, {r.archived} archived" for d, r in report.published.exports]
+        console.print("published " + "; ".join(parts), highlight=False)
 
 
 def _print_source(report: SourceReport) -> None:
@@ -133,6 +198,10 @@ def export(
         Literal["markdown", "html"] | None, typer.Option(help="Post body: clean Markdown or sanitized HTML.")
     ] = None,
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+    archive_after: Annotated[
+        int | None, typer.Option("--archive-after", min=1, help="Move posts older than DAYS to --archive-folder.")
+    ] = None,
+    archive_folder: Annotated[str, typer.Option(help="Where --archive-after moves old posts.")] = "old_post",
 ) -> None:
     """Write archived articles as Jekyll (_posts/) or Hexo (source/_posts/) posts."""
     try:
@@ -140,11 +209,19 @@ def export(
         with _archive(cfg) as archive, _progress() as progress:
             task = progress.add_task(f"exporting {format}", total=archive.count())
             report = export_posts(
-                archive.iter_articles(), format, directory, cfg, body=body, progress=lambda n: progress.advance(task, n)
+                archive.iter_articles(),
+                format,
+                directory,
+                cfg,
+                body=body,
+                progress=lambda n: progress.advance(task, n),
+                archive_after_days=archive_after,
+                archive_folder=archive_folder,
             )
     except FinewsError as exc:
         raise _fail(exc) from None
-    console.print(f"{format}: {report.written} written, {report.unchanged} unchanged in {directory}")
+    moved = f", {report.archived} in {archive_folder}" if archive_after else ""
+    console.print(f"{format}: {report.written} written, {report.unchanged} unchanged{moved} in {directory}")
 
 
 @app.command()
@@ -194,7 +271,11 @@ def list_sources(config: ConfigOption = Path(DEFAULT_CONFIG_NAME)) -> None:
             counts = {s.name: archive.count(source=s.name) for s in cfg.sources}
     except FinewsError as exc:
         raise _fail(exc) from None
-    table = Table("name", "title", "enabled", "articles", "last check", "last success", "failures", "last result")
+    table = Table()
+    table.add_column("name", no_wrap=True)  # the key users type: never cut, whatever the terminal width
+    for heading in ("title", "enabled", "articles", "last check", "last success", "failures", "next check"):
+        table.add_column(heading)
+    table.add_column("last result", overflow="fold")
     for source in cfg.sources:
         state = states.get(source.name)
         checked = state.last_checked.strftime("%Y-%m-%d %H:%M") if state and state.last_checked else "never"
@@ -206,8 +287,10 @@ def list_sources(config: ConfigOption = Path(DEFAULT_CONFIG_NAME)) -> None:
         else:
             result = f"{state.last_new} new, {state.last_updated} updated"
         failures = str(state.consecutive_failures) if state else "0"
+        due = state.next_check.strftime("%Y-%m-%d %H:%M") if state and state.next_check else "now"
         enabled = "yes" if source.enabled else "no"
-        table.add_row(source.name, source.title, enabled, str(counts[source.name]), checked, success, failures, result)
+        row = (source.name, source.title, enabled, str(counts[source.name]), checked, success, failures, due, result)
+        table.add_row(*row)
     console.print(table)
 
 

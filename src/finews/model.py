@@ -67,6 +67,7 @@ class SourceState:
     consecutive_failures: int = 0
     last_new: int = 0  # articles added by the last successful check
     last_updated: int = 0  # articles changed by the last successful check
+    next_check: datetime | None = None  # not before: interval, server's max-age/ttl/Retry-After, or backoff
 
 
 @dataclass

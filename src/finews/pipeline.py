@@ -7,17 +7,21 @@ blocks the posts and pages of the others.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
 from .config import Config, SourceConfig
 from .enrich import enrich
-from .errors import FinewsError
-from .extract import prepare
+from .errors import FetchError, FinewsError
+from .extract import canonical_url, prepare
 from .fetch.client import Fetcher
+from .health import next_check_after_failure, next_check_after_success
 from .model import BEIJING, Article, SourceState
-from .sources import build_source
+from .scrape import add_full_text
+from .sources import Collected, build_source
 from .store import Archive
 
 log = logging.getLogger(__name__)
@@ -34,7 +38,9 @@ class SourceReport:
     unchanged: int = 0
     duplicates: int = 0  # already archived from another source
     skipped: int = 0  # items that could not be extracted
+    full_text_failed: list[str] = field(default_factory=list)  # "<url>: <cause>"
     error: str | None = None
+    next_check: datetime | None = None
 
     @property
     def summary(self) -> str:
@@ -44,12 +50,16 @@ class SourceReport:
             return "not modified (304)"
         text = f"{self.found} items: {self.added} new, {self.updated} updated, {self.unchanged} unchanged"
         text += f", {self.duplicates} already from other sources" if self.duplicates else ""
-        return text + (f", {self.skipped} skipped" if self.skipped else "")
+        text += f", {self.skipped} skipped" if self.skipped else ""
+        if self.full_text_failed:
+            text += f", {len(self.full_text_failed)} without full text ({self.full_text_failed[0]})"
+        return text
 
 
 @dataclass
 class FetchReport:
     sources: list[SourceReport] = field(default_factory=list)
+    interrupted: bool = False  # stopped early: the sources not reported here stay due
 
     @property
     def failed(self) -> list[SourceReport]:
@@ -64,6 +74,18 @@ class FetchReport:
         return sum(s.updated for s in self.sources)
 
 
+@dataclass
+class _Gathered:
+    """What a worker thread brings back for one source; only the calling thread writes the archive."""
+
+    collected: Collected | None = None
+    articles: list[Article] = field(default_factory=list)
+    already_known: int = 0
+    full_text_failed: list[str] = field(default_factory=list)
+    error: str | None = None
+    retry_after: float | None = None
+
+
 def fetch_all(
     config: Config,
     archive: Archive,
@@ -71,40 +93,101 @@ def fetch_all(
     names: Iterable[str] | None = None,
     on_done: Callable[[SourceReport], None] | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    stop: threading.Event | None = None,
+    fetcher: Fetcher | None = None,
 ) -> FetchReport:
-    """Check every enabled source (or those in ``names``); one failing source never stops the rest."""
+    """Check every enabled source (or those in ``names``) in parallel; one failing source never stops the rest.
+
+    Sources are fetched and cleaned by ``fetch.workers`` threads; each source's articles are then
+    saved by this thread in one transaction. When ``stop`` is set, sources not yet started are left
+    for the next run and those in flight finish and are saved: nothing fetched is lost.
+    """
     wanted = [config.source(n) for n in names] if names else [s for s in config.sources if s.enabled]
     report = FetchReport()
-    with Fetcher(config.fetch, base_dir=config.base_dir) as fetcher:
-        for source in wanted:
-            result = ingest_source(source, fetcher, archive, now=now())
+    if not wanted:
+        return report
+    own_fetcher = fetcher is None
+    active = fetcher or Fetcher(config.fetch, base_dir=config.base_dir)
+    pool = ThreadPoolExecutor(max_workers=min(config.fetch.workers, len(wanted)), thread_name_prefix="fetch")
+    try:
+        states = {source.name: archive.source_state(source.name) for source in wanted}
+        futures = {pool.submit(_gather, source, active, archive, states[source.name]): source for source in wanted}
+        for future in as_completed(futures):
+            source = futures[future]
+            if future.cancelled():
+                continue
+            result = _record(source, future.result(), states[source.name], archive, config, now())
             report.sources.append(result)
             if on_done:
                 on_done(result)
+            if stop is not None and stop.is_set() and not report.interrupted:
+                report.interrupted = True
+                for pending in futures:
+                    pending.cancel()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if own_fetcher:
+            active.close()
+    order = {source.name: index for index, source in enumerate(wanted)}
+    report.sources.sort(key=lambda r: order[r.name])  # reported as configured, whatever finished first
     return report
 
 
-def ingest_source(source: SourceConfig, fetcher: Fetcher, archive: Archive, *, now: datetime) -> SourceReport:
-    """Collect, extract, enrich and store one source, recording its health in the archive."""
-    report = SourceReport(source.name)
-    state = archive.source_state(source.name)
-    state.last_checked = now
+def _gather(source: SourceConfig, fetcher: Fetcher, archive: Archive, state: SourceState) -> _Gathered:
+    """Collect, (full text,) extract and enrich one source, in a worker thread. Never raises."""
+    gathered = _Gathered()
     try:
         collected = build_source(source).collect(fetcher, state)
-        state.etag, state.last_modified = collected.etag or state.etag, collected.last_modified or state.last_modified
-        report.not_modified = collected.not_modified
-        report.found = len(collected.articles)
-        batch = enrich(_extract(collected.articles, source, now, report))
-        saved = archive.save(batch)
+        gathered.collected = collected
+        raw = collected.articles
+        if source.full_text and raw:
+            # an archived article already has its page's text: fetch only the new ones
+            known = archive.known([canonical_url(a.url) for a in raw])
+            fresh = [a for a in raw if canonical_url(a.url) not in known]
+            gathered.already_known = len(raw) - len(fresh)
+            scraped = add_full_text(fresh, source, fetcher)
+            gathered.full_text_failed = scraped.failures
+            raw = fresh
+        gathered.articles = raw
+    except FetchError as exc:
+        gathered.error, gathered.retry_after = str(exc), exc.retry_after
     except FinewsError as exc:
-        return _failed(report, state, archive, str(exc))
+        gathered.error = str(exc)
     except Exception as exc:  # a bug or a library surprise in one source must not stop the others
         log.exception("source %s failed unexpectedly", source.name)
-        return _failed(report, state, archive, f"{type(exc).__name__}: {exc}")
-    report.added, report.updated, report.unchanged = saved.added, saved.updated, saved.unchanged
-    report.duplicates = saved.duplicates
+        gathered.error = f"{type(exc).__name__}: {exc}"
+    return gathered
+
+
+def _record(
+    source: SourceConfig, gathered: _Gathered, state: SourceState, archive: Archive, config: Config, now: datetime
+) -> SourceReport:
+    """Extract, enrich and save what a worker gathered, and the source's health, in this thread."""
+    report = SourceReport(source.name)
+    state.last_checked = now
+    collected = gathered.collected
+    if gathered.error is None and collected is not None:
+        try:
+            report.not_modified = collected.not_modified
+            report.found = len(collected.articles)
+            report.full_text_failed = gathered.full_text_failed
+            batch = enrich(_extract(gathered.articles, source, now, report))
+            saved = archive.save(batch)
+        except FinewsError as exc:
+            gathered.error = str(exc)
+        except Exception as exc:
+            log.exception("source %s failed unexpectedly", source.name)
+            gathered.error = f"{type(exc).__name__}: {exc}"
+    if gathered.error is not None or collected is None:
+        return _failed(report, state, archive, config, now, gathered.error or "nothing collected", gathered.retry_after)
+    state.etag = collected.etag or state.etag
+    state.last_modified = collected.last_modified or state.last_modified
+    report.added, report.updated, report.duplicates = saved.added, saved.updated, saved.duplicates
+    report.unchanged = saved.unchanged + gathered.already_known
     state.last_success, state.last_error, state.consecutive_failures = now, None, 0
     state.last_new, state.last_updated = saved.added, saved.updated
+    state.next_check = next_check_after_success(source, config.fetch, now, collected.fresh_for)
+    report.next_check = state.next_check
     archive.save_source_state(state)
     return report
 
@@ -120,10 +203,21 @@ def _extract(raw: list[Article], source: SourceConfig, now: datetime, report: So
     return [a for a in clean if a.canonical_url or a.guid]
 
 
-def _failed(report: SourceReport, state: SourceState, archive: Archive, message: str) -> SourceReport:
+def _failed(
+    report: SourceReport,
+    state: SourceState,
+    archive: Archive,
+    config: Config,
+    now: datetime,
+    message: str,
+    retry_after: float | None,
+) -> SourceReport:
     report.ok, report.error = False, message
     state.last_error = message
     state.consecutive_failures += 1
+    source = config.source(state.name)
+    state.next_check = next_check_after_failure(source, config.fetch, now, state.consecutive_failures, retry_after)
+    report.next_check = state.next_check
     try:
         archive.save_source_state(state)
     except FinewsError as exc:

@@ -151,7 +151,9 @@ def base() -> Iterator[str]:
 
 @pytest.fixture
 def fetcher(tmp_path) -> Iterator[Fetcher]:
-    with Fetcher(FetchConfig(timeout=5, max_bytes=20_000, max_redirects=3, host_interval=0, retries=0), base_dir=tmp_path) as f:
+    with Fetcher(
+        FetchConfig(timeout=5, max_bytes=20_000, max_redirects=3, host_interval=0, retries=0), base_dir=tmp_path
+    ) as f:
         yield f
 
 

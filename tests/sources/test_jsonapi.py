@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
@@ -14,9 +15,11 @@ import pytest
 
 from finews.errors import ConfigError
 from finews.pipeline import fetch_all
+from finews.publish import build_site, export_posts
 from finews.sources.jsonapi import lookup
 
 from ..conftest import make_config
+from ..loopback import LoopbackServer
 
 RECORDS = [
     {
@@ -133,3 +136,76 @@ def test_lookup_paths():
     assert lookup(data, "a.b.0.c") == 1
     assert lookup(data, "x|d|a.b.0.c") == 1
     assert lookup(data, "a.z") is None
+
+
+KR36 = {
+    "code": 0,
+    "data": {
+        "items": [
+            {
+                "id": 1706215,
+                "title": "阿里巴巴副总裁贾扬清离职",
+                "description": "36氪获悉，阿里巴巴集团副总裁贾扬清已于近日离职。",
+                "published_at": "2023-03-20 10:05:00",
+            }
+        ]
+    },
+}
+GATEWAY = {
+    "data": {
+        "itemList": [
+            {
+                "itemId": 2791,
+                "templateMaterial": {
+                    "widgetTitle": "百度副总裁离职",
+                    "widgetContent": "据悉，百度集团副总裁已离职。",
+                    "publishTime": 1653000000000,
+                },
+            }
+        ]
+    }
+}
+MEDIA = {
+    "data": {
+        "nodeList": [
+            {"infocode": "AN1", "title": "券商快讯", "showtime": "2022-01-05 09:00:00", "from": "证券时报",
+             "url_w": "http://finance.eastmoney.com/a/AN1.html", "digest": "【快讯】正文"},
+            {"infocode": "AN2", "title": "财经要闻", "showtime": "2022-01-05 09:30:00", "from": "新浪财经",
+             "url_w": "http://finance.eastmoney.com/a/AN2.html", "digest": "正文二"},
+        ]
+    }
+}  # fmt: skip
+
+
+def test_kr36_newsflash_preset_both_shapes(tmp_path, archive):
+    with LoopbackServer() as server:
+        server.add("/newsflash", json.dumps(KR36, ensure_ascii=False), content_type="application/json")
+        server.add("/gateway", json.dumps(GATEWAY, ensure_ascii=False), content_type="application/json")
+        sources = [
+            {"name": name, "type": "json", "url": server.url(path), "api": {"preset": "kr36-newsflash"}}
+            for name, path in (("kr36", "/newsflash"), ("kr36gw", "/gateway"))
+        ]
+        report = fetch_all(make_config(tmp_path, sources), archive)
+    assert all(s.ok for s in report.sources), [s.error for s in report.sources]
+    by_url = {a.url: a for a in archive.iter_articles()}
+    first = by_url["https://36kr.com/newsflashes/1706215"]
+    assert first.title == "阿里巴巴副总裁贾扬清离职" and first.published.isoformat() == "2023-03-20T10:05:00+08:00"
+    second = by_url["https://36kr.com/newsflashes/2791"]
+    assert second.title == "百度副总裁离职" and second.summary == "据悉，百度集团副总裁已离职。"
+    assert second.published == datetime(2022, 5, 19, 22, 40, tzinfo=UTC)
+
+
+def test_media_list_files_each_outlet_under_its_pinyin(tmp_path, archive):
+    with LoopbackServer() as server:
+        server.add("/media", json.dumps(MEDIA, ensure_ascii=False), content_type="application/json")
+        source = {"name": "emmedia", "type": "json", "url": server.url("/media"), "api": {"preset": "eastmoney-media"}}
+        config = make_config(tmp_path, [source])
+        assert fetch_all(config, archive).added == 2
+    export_posts(archive.iter_articles(), "jekyll", tmp_path / "blog", config)
+    posts = {p.read_text(encoding="utf-8") for p in (tmp_path / "blog" / "_posts").glob("*.md")}
+    assert any(
+        "categories: zhengquanshibao" in p and "tags: 证券时报新闻" in p and "[返回证券时报]" in p for p in posts
+    )
+    assert any("categories: xinlangcaijing" in p and "tags: 新浪财经新闻" in p for p in posts)
+    build_site(archive.iter_articles(), config, tmp_path / "site")
+    assert (tmp_path / "site/category/xinlangcaijing/index.html").read_text(encoding="utf-8").count("新浪财经") >= 1

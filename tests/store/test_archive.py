@@ -1,5 +1,6 @@
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 from finews.extract import prepare
 from finews.model import Article, SourceState
@@ -79,8 +80,29 @@ def test_sqlite_file_is_wal_and_migrated(tmp_path):
     open_archive(path).close()  # reopening an up-to-date archive is a no-op
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+        assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0002"
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_an_archive_from_the_first_release_is_upgraded_in_place(tmp_path):
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+    from sqlalchemy import create_engine
+
+    import finews.store.sql as sql
+
+    path = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(Path(sql.__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0001")
+        connection.exec_driver_sql("INSERT INTO sources (name, etag, consecutive_failures) VALUES ('s', '\"e\"', 3)")
+    engine.dispose()
+    with open_archive(path) as archive:
+        state = archive.source_state("s")
+    assert state.etag == '"e"' and state.consecutive_failures == 3 and state.next_check is None
 
 
 def test_same_url_from_another_source_does_not_take_over(archive):

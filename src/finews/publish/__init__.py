@@ -1,6 +1,7 @@
 """The publish stage: Jekyll/Hexo posts and the static site, both read from the archive."""
 
 from .export import ExportReport, export_posts
+from .outputs import PublishReport, publish_all
 from .site import SiteReport, build_site
 
-__all__ = ["ExportReport", "SiteReport", "build_site", "export_posts"]
+__all__ = ["ExportReport", "PublishReport", "SiteReport", "build_site", "export_posts", "publish_all"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from ..config import Config
@@ -24,6 +25,7 @@ _FORMATS = {"jekyll": (jekyll_path, render_jekyll), "hexo": (hexo_path, render_h
 class ExportReport:
     written: int = 0
     unchanged: int = 0
+    archived: int = 0  # posts moved out of the live folder (archive_after_days)
 
 
 def export_posts(
@@ -34,17 +36,31 @@ def export_posts(
     *,
     body: str | None = None,
     progress: Callable[[int], None] | None = None,
+    archive_after_days: int | None = None,
+    archive_folder: str = "old_post",
+    now: datetime | None = None,
 ) -> ExportReport:
-    """One post per article at a path that depends only on the article, written only when it changed."""
+    """One post per article at a path that depends only on the article, written only when it changed.
+
+    With ``archive_after_days``, posts older than that go to ``archive_folder`` (``old_post/`` beside
+    ``_posts/``, as the eastmoney site did) and leave the live folder, so the site builds fast.
+    """
     if fmt not in _FORMATS:
         raise PublishError(f"unknown post format {fmt!r} (use jekyll or hexo)")
     if body not in (None, "markdown", "html"):
         raise PublishError(f"unknown body kind {body!r} (use markdown or html)")
     path_of, render = _FORMATS[fmt]
     report = ExportReport()
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=archive_after_days) if archive_after_days else None
     for article in articles:
         ctx = post_context(article, config, body)
-        target = safe_join(out_dir, *path_of(article, ctx).parts)
+        live = path_of(article, ctx)
+        target = safe_join(out_dir, *live.parts)
+        if cutoff is not None and ctx.local_time < cutoff:
+            old = safe_join(out_dir, *_archived(live, archive_folder).parts)
+            _remove(target)
+            report.archived += 1
+            target = old
         if write_if_changed(target, render(article, ctx, config)):
             report.written += 1
         else:
@@ -52,3 +68,17 @@ def export_posts(
         if progress:
             progress(1)
     return report
+
+
+def _archived(live: PurePosixPath, folder: str) -> PurePosixPath:
+    """``_posts/a.md`` → ``old_post/a.md``; ``source/_posts/x/a.md`` → ``source/old_post/x/a.md``."""
+    parts = list(live.parts)
+    parts[parts.index("_posts")] = folder
+    return PurePosixPath(*parts)
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise PublishError(f"{path}: cannot move to the archive folder: {exc.strerror or exc}") from None

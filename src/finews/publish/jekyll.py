@@ -16,12 +16,12 @@ def jekyll_path(article: Article, ctx: PostContext) -> PurePosixPath:
 
 def render_jekyll(article: Article, ctx: PostContext, config: Config) -> str:
     export = config.export
-    tags = " ".join(plain_or_quoted(t) for t in ctx.source.tags) if ctx.source.tags else ""
+    tags = " ".join(plain_or_quoted(t) for t in ctx.category.tags)
     front = [
         f"layout: {plain_or_quoted(export.layout)}",
         f"title: {double_quoted(article.title)}",
         f"date: {ctx.local_time:%Y-%m-%d %H:%M:%S %z}",
-        f"categories: {plain_or_quoted(ctx.source.category)}",
+        f"categories: {plain_or_quoted(ctx.category.slug)}",
     ]
     if tags:
         front.append(f"tags: {tags}")
@@ -33,5 +33,5 @@ def render_jekyll(article: Article, ctx: PostContext, config: Config) -> str:
         parts.append(f"<{article.url}>")
     if export.back_links:
         site = export.site_url.rstrip("/")
-        parts.append(f"[返回{ctx.source.category_name}]({site}/{ctx.source.category}/)｜[{export.home_label}]({site}/)")
+        parts.append(f"[返回{ctx.category.name}]({site}/{ctx.category.slug}/)｜[{export.home_label}]({site}/)")
     return block(front) + "\n\n".join(p.strip() for p in parts if p.strip()) + "\n"

@@ -7,9 +7,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pypinyin import lazy_pinyin
+
 from ..config import Config, SourceConfig
 from ..model import Article
 from .paths import safe_name
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 _TEMPLATE_TAG = re.compile(r"\{\{|\{%|\{#")
 
@@ -20,6 +24,14 @@ class PostContext:
     slug: str
     local_time: datetime  # the article's time in its source's zone
     body: str  # "markdown" | "html"
+    category: Category
+
+
+@dataclass(frozen=True)
+class Category:
+    slug: str  # path and Jekyll category: "emnews", "xinlangcaijing"
+    name: str  # display: "东财滚动新闻", "新浪财经"
+    tags: tuple[str, ...]
 
 
 def post_context(article: Article, config: Config, body: str | None = None) -> PostContext:
@@ -30,7 +42,28 @@ def post_context(article: Article, config: Config, body: str | None = None) -> P
         slug=post_slug(article),
         local_time=when.astimezone(source.zone),
         body=body or config.export.body,
+        category=article_category(article, source),
     )
+
+
+def article_category(article: Article, source: SourceConfig) -> Category:
+    """The source's category, or, for APIs that mix outlets, one per outlet named in pinyin.
+
+    eastmoney's media list carries 新浪财经, 证券时报 …; the site it fed filed each under the pinyin of
+    the outlet's name with the Chinese name shown and ``<outlet>新闻`` as the tag.
+    """
+    media = article.categories[0] if article.categories else ""
+    if source.api is not None and source.api.media_category and media:
+        slug = pinyin_slug(media)
+        if slug:
+            return Category(slug, media, (f"{media}新闻",))
+    return Category(source.category, source.category_name, tuple(source.tags))
+
+
+def pinyin_slug(name: str) -> str:
+    """新浪财经 → ``xinlangcaijing``; Latin letters and digits kept, the rest dropped, at most 64."""
+    joined = "".join(lazy_pinyin(name, errors="default")).lower()
+    return _NOT_SLUG.sub("", joined)[:64]
 
 
 def source_settings(name: str, config: Config) -> SourceConfig:

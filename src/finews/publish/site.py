@@ -21,7 +21,7 @@ from ..config import Config, SourceConfig
 from ..extract.clean import html_to_text
 from ..model import BEIJING, Article
 from .atomic import replace_folder, write_atomic
-from .posts import post_slug, source_settings
+from .posts import article_category, post_slug, source_settings
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ class _Builder:
         self.feeds: dict[str, list[Article]] = defaultdict(list)  # "" is the site-wide feed
         self.nav = [{"slug": s.category, "name": s.category_name} for s in _unique_categories(config.sources)]
         self.sources: dict[str, SourceConfig] = {}
+        self.category_names = {s.category: s.category_name for s in config.sources}
 
     def source(self, name: str) -> SourceConfig:
         if name not in self.sources:
@@ -77,15 +78,17 @@ class _Builder:
 
     def add(self, article: Article) -> None:
         source = self.source(article.source)
+        category = article_category(article, source)
+        self.category_names.setdefault(category.slug, category.name)
         slug = post_slug(article)
         when = (article.published or article.fetched_at or datetime(1970, 1, 1, tzinfo=UTC)).astimezone(BEIJING)
         # a digest cut from the body's first lines would only repeat it
         digest = article.summary if article.summary[:40] not in html_to_text(article.content_html)[:200] else ""
         self.write(f"a/{slug}.html", "article.html", article=article, source=source, time=when, digest=digest,
-                   current_category=source.category)  # fmt: skip
-        self.items.append(Item(slug, article.title, article.source, source.title, source.category, when,
+                   current_category=category.slug)  # fmt: skip
+        self.items.append(Item(slug, article.title, article.source, source.title, category.slug, when,
                                _short(article.summary)))  # fmt: skip
-        for key in ("", source.category):
+        for key in ("", category.slug):
             if len(self.feeds[key]) < self.site.feed_items:
                 self.feeds[key].append(article)
 
@@ -98,7 +101,7 @@ class _Builder:
             by_category[item.category].append(item)
         for name, items in by_source.items():
             self.paginate(f"source/{name}/", items, heading=self.source(name).title, feed=False)
-        names = {s.category: s.category_name for s in self.config.sources}
+        names = self.category_names
         for slug, items in by_category.items():
             self.paginate(f"category/{slug}/", items, heading=names.get(slug, slug), feed=True, category=slug)
             self.feed(f"category/{slug}/atom.xml", names.get(slug, slug), self.feeds.get(slug, []))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from ..config import SourceConfig
 from .base import Collected, Source
 from .feed import FeedSource, parse_feed
+from .htmllist import HtmlListSource
 from .jsonapi import JsonApiSource
 
-SOURCE_TYPES: dict[str, type] = {"feed": FeedSource, "json": JsonApiSource}
+SOURCE_TYPES: dict[str, type] = {"feed": FeedSource, "json": JsonApiSource, "html": HtmlListSource}
 
 
 def build_source(config: SourceConfig) -> Source:
@@ -15,4 +16,13 @@ def build_source(config: SourceConfig) -> Source:
     return SOURCE_TYPES[config.type](config)
 
 
-__all__ = ["SOURCE_TYPES", "Collected", "FeedSource", "JsonApiSource", "Source", "build_source", "parse_feed"]
+__all__ = [
+    "SOURCE_TYPES",
+    "Collected",
+    "FeedSource",
+    "HtmlListSource",
+    "JsonApiSource",
+    "Source",
+    "build_source",
+    "parse_feed",
+]

@@ -20,6 +20,21 @@ class Collected:
     not_modified: bool = False
     etag: str | None = None
     last_modified: str | None = None
+    fresh_for: float | None = None  # seconds the publisher asks us not to poll (max-age, RSS ttl)
+
+    @classmethod
+    def answer(
+        cls, response: Response, articles: list[Article] | None = None, *, ttl: float | None = None
+    ) -> Collected:
+        """What one list response tells: articles, validators, and how long it stays fresh."""
+        hints = [h for h in (response.max_age, ttl) if h]
+        return cls(
+            articles=articles or [],
+            not_modified=response.not_modified,
+            etag=response.etag,
+            last_modified=response.last_modified,
+            fresh_for=max(hints) if hints else None,
+        )
 
 
 class Source(Protocol):
@@ -28,12 +43,19 @@ class Source(Protocol):
     def collect(self, fetcher: Fetcher, state: SourceState) -> Collected: ...
 
 
-def fetch_for(source: SourceConfig, fetcher: Fetcher, url: str, state: SourceState | None = None) -> Response:
-    """GET ``url`` with the source's own limits; conditional when ``state`` holds validators."""
+def fetch_for(
+    source: SourceConfig, fetcher: Fetcher, url: str, state: SourceState | None = None, *, page: bool = False
+) -> Response:
+    """GET ``url`` with the source's own limits and proxy; conditional when ``state`` holds validators.
+
+    ``page`` marks pages finews chose to fetch (list and article pages): robots.txt applies to them.
+    """
     return fetcher.get(
         url,
         etag=state.etag if state else None,
         last_modified=state.last_modified if state else None,
         timeout=source.timeout,
         max_bytes=source.max_bytes,
+        proxy=source.proxy,
+        page=page,
     )

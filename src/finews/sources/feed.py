@@ -32,21 +32,32 @@ class FeedSource:
     def collect(self, fetcher: Fetcher, state: SourceState) -> Collected:
         response = fetch_for(self.config, fetcher, self.config.url, state)
         if response.not_modified:
-            return Collected(not_modified=True, etag=response.etag, last_modified=response.last_modified)
-        articles = parse_feed(response, self.config.name)
-        return Collected(articles=articles, etag=response.etag, last_modified=response.last_modified)
+            return Collected.answer(response)
+        articles, ttl = parse_feed_with_ttl(response, self.config.name)
+        return Collected.answer(response, articles, ttl=ttl)
 
 
 def parse_feed(response: Response, source: str) -> list[Article]:
     """Articles of a fetched feed document, whatever its flavour; :class:`ParseError` if it is none."""
+    return parse_feed_with_ttl(response, source)[0]
+
+
+def parse_feed_with_ttl(response: Response, source: str) -> tuple[list[Article], float | None]:
+    """The articles, and the seconds the feed's ``<ttl>`` asks readers to wait between polls."""
     text = response.text()
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("{") or "json" in response.headers.get("content-type", ""):
-        return parse_json_feed(stripped, source, base_url=response.url)
-    return parse_xml_feed(text, source, base_url=response.url)
+        return parse_json_feed(stripped, source, base_url=response.url), None
+    parsed = _feedparse(text, base_url=response.url)
+    ttl = str(parsed.feed.get("ttl", "")).strip()
+    return [_from_entry(entry, source) for entry in parsed.entries], (int(ttl) * 60 if ttl.isdigit() else None)
 
 
 def parse_xml_feed(text: str, source: str, *, base_url: str = "") -> list[Article]:
+    return [_from_entry(entry, source) for entry in _feedparse(text, base_url=base_url).entries]
+
+
+def _feedparse(text: str, *, base_url: str = "") -> Any:
     # The text is already decoded (GB2312 read as GB18030 ...): hand feedparser UTF-8 and say so,
     # or it would trust the document's own, possibly wrong, declaration.
     body = _XML_DECL.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1).encode("utf-8")
@@ -59,7 +70,7 @@ def parse_xml_feed(text: str, source: str, *, base_url: str = "") -> list[Articl
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         cause = parsed.get("bozo_exception") or "no RSS, Atom or RDF root element"
         raise ParseError(f"not a feed: {_short(cause)}")
-    return [_from_entry(entry, source) for entry in parsed.entries]
+    return parsed
 
 
 def _from_entry(entry: Any, source: str) -> Article:

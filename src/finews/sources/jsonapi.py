@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # eastmoney digests open with a 【headline】 lead that repeats the title.
 _LEAD = re.compile(r"^\s*【[^】]{0,200}】\s*")
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*)\}")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.|]*)\}")
 
 
 def lookup(data: Any, path: str) -> Any:
@@ -52,13 +52,13 @@ class JsonApiSource:
         api = self.api
         first = fetch_for(self.config, fetcher, self._page_url(api.page_start), state)
         if first.not_modified:
-            return Collected(not_modified=True, etag=first.etag, last_modified=first.last_modified)
+            return Collected.answer(first)
         records = self._records(first.text(), first.url)
         for page in range(api.page_start + 1, api.page_start + api.pages):
             more = fetch_for(self.config, fetcher, self._page_url(page))
             records += self._records(more.text(), more.url, allow_empty=True)
         articles = [self._article(record, fetcher) for record in records]
-        return Collected(articles=articles, etag=first.etag, last_modified=first.last_modified)
+        return Collected.answer(first, articles)
 
     def _page_url(self, page: int) -> str:
         if self.api.pages <= 1 and "{page}" not in self.config.url:
@@ -89,7 +89,7 @@ class JsonApiSource:
         if api.strip_lead:
             summary = _LEAD.sub("", summary)
         content = str(field(api.content) or "")
-        url = str(field(api.url) or "")
+        url = str(field(api.url) or "") or (fill_template(api.url_template, record) or "" if api.url_template else "")
         if api.detail_url:
             content = self._detail(record, fetcher) or content
         media = field(api.media)
@@ -109,21 +109,28 @@ class JsonApiSource:
         )
 
     def _detail(self, record: dict, fetcher: Fetcher) -> str:
+        assert self.api.detail_url is not None
+        url = fill_template(self.api.detail_url, record)
+        if url is None:
+            return ""
         api = self.api
-        assert api.detail_url is not None
-        values = {}
-        for name in _PLACEHOLDER.findall(api.detail_url):
-            value = lookup(record, name)
-            if value is None:
-                return ""
-            values[name] = str(value)
-        url = _PLACEHOLDER.sub(lambda m: values[m.group(1)], api.detail_url)
         try:
             response = fetch_for(self.config, fetcher, url)
             detail = json.loads(_strip_jsonp(response.text()))
         except (FetchError, ParseError, json.JSONDecodeError):
             return ""  # the list's own fields still make an article; the next check retries
         return str(lookup(detail, api.detail_content) or "")
+
+
+def fill_template(template: str, record: dict) -> str | None:
+    """``https://36kr.com/newsflashes/{id|itemId}`` with the record's values; None if one is missing."""
+    values = {}
+    for name in _PLACEHOLDER.findall(template):
+        value = lookup(record, name)
+        if value is None:
+            return None
+        values[name] = str(value)
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
 
 def _strip_jsonp(text: str) -> str:

@@ -54,4 +54,5 @@ sources = Table(
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("last_new", Integer, nullable=False, default=0),
     Column("last_updated", Integer, nullable=False, default=0),
+    Column("next_check", DateTime),
 )

@@ -143,6 +143,17 @@ class SQLArchive:
             for row in result:
                 yield _article(row)
 
+    def known(self, identities: Sequence[str]) -> set[str]:
+        """Which of these canonical URLs the archive already holds (full-text sources skip them)."""
+        found: set[str] = set()
+        wanted = [i for i in identities if i]
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), _BATCH):
+                chunk = wanted[start : start + _BATCH]
+                query = select(articles.c.canonical_url).where(articles.c.canonical_url.in_(chunk))
+                found.update(conn.execute(query).scalars())
+        return found
+
     def get(self, article_id: int) -> Article | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(articles).where(articles.c.id == article_id)).first()
@@ -275,6 +286,6 @@ def _article(row: Row) -> Article:
 
 def _state(row: Row) -> SourceState:
     m = dict(row._mapping)
-    for key in ("last_checked", "last_success"):
+    for key in ("last_checked", "last_success", "next_check"):
         m[key] = m[key].replace(tzinfo=UTC) if m[key] else None
     return SourceState(**m)

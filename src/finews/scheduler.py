@@ -1,0 +1,108 @@
+"""``finews run``: each source on its own interval, ingest, then publish what changed; until stopped.
+
+Time comes from ``clock`` and waiting from ``wait`` so tests drive the loop with a controllable clock.
+Stopping (SIGTERM, Ctrl-C) sets ``stop``: the sources in flight finish and are saved, the rest stay
+due for the next start, and the loop ends after publishing what was saved.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .config import Config
+from .health import is_due
+from .pipeline import FetchReport, SourceReport, fetch_all
+from .publish import PublishReport, publish_all
+from .store import Archive
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RoundReport:
+    started: datetime
+    fetched: FetchReport
+    published: PublishReport | None = None  # None when nothing changed
+    publish_error: str | None = None
+
+
+class Scheduler:
+    def __init__(
+        self,
+        config: Config,
+        archive: Archive,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        stop: threading.Event | None = None,
+        wait: Callable[[float], object] | None = None,
+        publish: Callable[[Config, Archive], PublishReport] | None = None,
+        on_source: Callable[[SourceReport], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.archive = archive
+        self.clock = clock
+        self.stop = stop or threading.Event()
+        self.wait = wait or self.stop.wait  # returns early when stop is set
+        self.publish = publish or (lambda cfg, arc: publish_all(cfg, arc, now=self.clock()))
+        self.on_source = on_source
+        self._unpublished = False  # a publish failed: retry after the next round even if nothing changed
+
+    def due(self) -> list[str]:
+        """Enabled sources whose next check has come (never checked counts as due)."""
+        now = self.clock()
+        states = {s.name: s for s in self.archive.source_states()}
+        return [
+            s.name
+            for s in self.config.sources
+            if s.enabled and is_due(states[s.name].next_check if s.name in states else None, now)
+        ]
+
+    def seconds_to_next(self) -> float:
+        """How long to sleep: until the earliest next check, at most ``run.idle`` so config edits show up."""
+        now = self.clock()
+        states = {s.name: s for s in self.archive.source_states()}
+        waits = [
+            (states[s.name].next_check - now).total_seconds()
+            for s in self.config.sources
+            if s.enabled and s.name in states and states[s.name].next_check is not None
+        ]
+        return max(0.0, min([self.config.run.idle, *waits]))
+
+    def run_once(self) -> RoundReport | None:
+        """Check the due sources; republish when the archive changed. None when nothing was due."""
+        names = self.due()
+        if not names:
+            return None
+        started = self.clock()
+        fetched = fetch_all(self.config, self.archive, names=names, now=self.clock, stop=self.stop,
+                            on_done=self.on_source)  # fmt: skip
+        report = RoundReport(started, fetched)
+        if fetched.added or fetched.updated or self._unpublished:
+            try:
+                report.published = self.publish(self.config, self.archive)
+                self._unpublished = False
+            except Exception as exc:  # a full disk must not stop ingesting; the next round retries
+                log.exception("publishing failed")
+                report.publish_error = f"{type(exc).__name__}: {exc}"
+                self._unpublished = True
+        return report
+
+    def run(self, *, max_rounds: int | None = None, on_round: Callable[[RoundReport], None] | None = None) -> int:
+        """Loop until stopped (or ``max_rounds`` rounds that checked something); returns the rounds run."""
+        rounds = 0
+        while not self.stop.is_set():
+            report = self.run_once()
+            if report is not None:
+                rounds += 1
+                if on_round:
+                    on_round(report)
+                if max_rounds is not None and rounds >= max_rounds:
+                    break
+            if self.stop.is_set():
+                break
+            self.wait(self.seconds_to_next())
+        return rounds

@@ -1,0 +1,172 @@
+"""``finews run``'s loop with a controllable clock, the archive lock, and a clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from finews.scheduler import Scheduler
+from finews.store import ArchiveBusy, ArchiveLock
+
+from .conftest import make_config
+from .loopback import LoopbackServer, Reply
+
+START = datetime(2022, 1, 5, 7, 0, tzinfo=UTC)
+
+
+def rss(*numbers: int) -> str:
+    items = "".join(
+        f"<item><title>第{n}条</title><link>http://news.example.cn/a/{n}.html</link>"
+        f"<pubDate>Wed, 05 Jan 2022 07:0{n % 10}:00 GMT</pubDate><description>正文{n}</description></item>"
+        for n in numbers
+    )
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+        self.waits: list[float] = []
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def wait(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += timedelta(seconds=seconds)
+
+
+def test_each_source_on_its_own_interval_and_publish_only_on_change(tmp_path, archive):
+    clock = Clock()
+    published: list[datetime] = []
+    with LoopbackServer() as server:
+        server.add("/fast.xml", rss(1), content_type="application/rss+xml")
+        server.add("/slow.xml", rss(5), content_type="application/rss+xml")
+        config = make_config(
+            tmp_path,
+            [
+                {"name": "fast", "url": server.url("/fast.xml"), "interval": 60},
+                {"name": "slow", "url": server.url("/slow.xml"), "interval": 600},
+            ],
+        )
+        scheduler = Scheduler(
+            config, archive, clock=clock, wait=clock.wait, publish=lambda c, a: published.append(clock.now)
+        )
+        first = scheduler.run_once()
+        assert {s.name for s in first.fetched.sources} == {"fast", "slow"} and len(published) == 1
+        assert scheduler.run_once() is None  # nothing due yet
+        assert scheduler.seconds_to_next() == 60
+        clock.wait(60)
+        second = scheduler.run_once()
+        assert [s.name for s in second.fetched.sources] == ["fast"] and second.published is None
+        server.add("/fast.xml", rss(1, 2), content_type="application/rss+xml")
+        clock.wait(60)
+        third = scheduler.run_once()
+        assert third.fetched.added == 1 and len(published) == 2
+        clock.wait(600)
+        assert set(scheduler.due()) == {"fast", "slow"}
+    assert server.hits("/fast.xml") == 3 and server.hits("/slow.xml") == 1
+
+
+def test_run_loop_sleeps_until_the_next_due_source(tmp_path, archive):
+    clock = Clock()
+    with LoopbackServer() as server:
+        server.add("/a.xml", rss(1), content_type="application/rss+xml")
+        config = make_config(tmp_path, [{"name": "a", "url": server.url("/a.xml"), "interval": 300}], run={"idle": 120})
+        scheduler = Scheduler(config, archive, clock=clock, wait=clock.wait, publish=lambda c, a: None)
+        assert scheduler.run(max_rounds=3) == 3
+    assert server.hits("/a.xml") == 3
+    assert clock.waits == [120, 120, 60, 120, 120, 60]  # idle caps each sleep; the source is due every 300 s
+
+
+def test_publish_failure_is_retried_next_round(tmp_path, archive):
+    clock = Clock()
+    calls = []
+
+    def flaky(_config, _archive):
+        calls.append(clock.now)
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+
+    with LoopbackServer() as server:
+        server.add("/a.xml", rss(1), content_type="application/rss+xml")
+        config = make_config(tmp_path, [{"name": "a", "url": server.url("/a.xml"), "interval": 60}])
+        scheduler = Scheduler(config, archive, clock=clock, wait=clock.wait, publish=flaky)
+        first = scheduler.run_once()
+        assert "No space left" in first.publish_error and archive.count() == 1
+        clock.wait(60)
+        second = scheduler.run_once()
+        assert second.fetched.added == 0 and second.publish_error is None and len(calls) == 2
+
+
+def test_stop_leaves_unstarted_sources_due(tmp_path, archive):
+    stop = threading.Event()
+    with LoopbackServer() as server:
+        for n in range(6):
+            server.add(f"/{n}.xml", rss(n), content_type="application/rss+xml")
+        sources = [{"name": f"s{n}", "url": server.url(f"/{n}.xml")} for n in range(6)]
+        config = make_config(tmp_path, sources, fetch={"workers": 1})
+        scheduler = Scheduler(config, archive, stop=stop, on_source=lambda r: stop.set(), publish=lambda c, a: None)
+        report = scheduler.run_once()
+    assert report.fetched.interrupted and 1 <= len(report.fetched.sources) < 6
+    assert archive.count() == len(report.fetched.sources)  # what was fetched was saved
+    assert len(scheduler.due()) == 6 - len(report.fetched.sources)
+
+
+def test_lock_refuses_a_second_writer(tmp_path):
+    lock_path = tmp_path / "finews.db.lock"
+    with ArchiveLock(lock_path):
+        with pytest.raises(ArchiveBusy, match=rf"pid {os.getpid()}.*--wait"), ArchiveLock(lock_path):
+            pass
+        started = time.monotonic()
+        with pytest.raises(ArchiveBusy, match=r"after waiting 0\.3s"), ArchiveLock(lock_path, wait=0.3):
+            pass
+        assert time.monotonic() - started >= 0.3
+    with ArchiveLock(lock_path):  # released
+        pass
+
+
+def _finews(*args: str, cwd: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "finews.cli", *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def test_finews_run_stops_cleanly_on_sigterm_and_a_second_run_is_refused(tmp_path):
+    def slowish(_request):
+        time.sleep(0.3)
+        return Reply(200, rss(1, 2).encode(), {"Content-Type": "application/rss+xml"})
+
+    with LoopbackServer() as server:
+        server.add("/a.xml", handler=slowish)
+        (tmp_path / "finews.toml").write_text(
+            f"[fetch]\nhost_interval = 0\n[run]\nsite = true\nidle = 0.2\n"
+            f'[[sources]]\nname = "a"\nurl = "{server.url("/a.xml")}"\ninterval = 30\n',
+            encoding="utf-8",
+        )
+        runner = _finews("run", cwd=tmp_path)
+        try:
+            deadline = time.monotonic() + 30
+            while not (tmp_path / "site" / "index.html").exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert (tmp_path / "site" / "index.html").exists(), runner.stderr.read() if runner.poll() else ""
+            second = _finews("fetch", cwd=tmp_path)
+            _, second_err = second.communicate(timeout=30)
+            assert second.returncode == 2 and "another finews process" in second_err
+            runner.send_signal(signal.SIGTERM)
+            out, errors = runner.communicate(timeout=30)
+        finally:
+            if runner.poll() is None:
+                runner.kill()
+    assert runner.returncode == 0, errors
+    assert "SIGTERM" in errors and "2 new" in out
