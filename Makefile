@@ -33,6 +33,7 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/fetch.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .ruff_cache
