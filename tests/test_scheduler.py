@@ -170,3 +170,18 @@ def test_finews_run_stops_cleanly_on_sigterm_and_a_second_run_is_refused(tmp_pat
                 runner.kill()
     assert runner.returncode == 0, errors
     assert "SIGTERM" in errors and "2 new" in out
+
+
+def test_default_publish_rebuilds_the_site_and_run_exports(tmp_path, archive):
+    clock = Clock()
+    with LoopbackServer() as server:
+        server.add("/a.xml", rss(1, 2), content_type="application/rss+xml")
+        config = make_config(
+            tmp_path,
+            [{"name": "a", "url": server.url("/a.xml"), "interval": 60}],
+            run={"exports": [{"format": "jekyll", "directory": "blog"}, {"format": "hexo", "directory": "hexo"}]},
+        )
+        report = Scheduler(config, archive, clock=clock, wait=clock.wait).run_once()
+    assert report.published.site.articles == 2 and (tmp_path / "site/index.html").exists()
+    assert [r.written for _, r in report.published.exports] == [2, 2]
+    assert len(list((tmp_path / "blog/_posts").glob("*.md"))) == 2

@@ -125,3 +125,20 @@ def test_article_page_shows_a_digest_only_when_it_adds_something(tmp_path):
     build_site([own, derived], make_config(tmp_path, SOURCES), tmp_path / "site")
     assert 'class="digest"' in (tmp_path / f"site/a/{own.slug}.html").read_text(encoding="utf-8")
     assert 'class="digest"' not in (tmp_path / f"site/a/{derived.slug}.html").read_text(encoding="utf-8")
+
+
+def test_posts_older_than_n_days_move_to_old_post(tmp_path):
+    config = make_config(tmp_path, SOURCES)
+    articles = _articles(10)  # 2026-03-01 08:00 + 7 h each, to 2026-03-03 23:00
+    now = datetime(2026, 3, 4, 0, 0, tzinfo=BJ)
+    first = export_posts(articles, "jekyll", tmp_path / "jk", config)
+    assert first.written == 10 and first.archived == 0
+    rotated = export_posts(articles, "jekyll", tmp_path / "jk", config, archive_after_days=2, now=now)
+    live = sorted(p.name for p in (tmp_path / "jk/_posts").glob("*.md"))
+    old = sorted(p.name for p in (tmp_path / "jk/old_post").glob("*.md"))
+    # older than 2026-03-02 00:00: the first three articles (08:00, 15:00, 22:00 on 03-01)
+    assert rotated.archived == 3 and len(old) == 3 and len(live) == 7 and not set(live) & set(old)
+    assert all(name.startswith("2026-03-01") for name in old)
+    hexo = export_posts(articles, "hexo", tmp_path / "hx", config, archive_after_days=2, now=now)
+    assert hexo.archived == 3 and len(list((tmp_path / "hx/source/old_post").rglob("*.md"))) == 3
+    assert len(list((tmp_path / "hx/source/_posts").rglob("*.md"))) == 7
