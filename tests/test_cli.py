@@ -121,3 +121,24 @@ def test_serve_serves_the_built_site(demo):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_import_a_jekyll_site_and_digests(tmp_path, reference, corpora):
+    posts = tmp_path / "blog" / "_posts"
+    posts.mkdir(parents=True)
+    (posts / "2022-01-05-202201052237118816.md").write_bytes((reference / "jekyll-eastmoney-post.md").read_bytes())
+    (posts / "broken.md").write_bytes(b"---\ntitle: [unclosed\n---\nbody\n")
+    config = tmp_path / "finews.toml"
+    assert run("init", "-c", str(config))[0] == 0
+    code, out = run("import", str(tmp_path / "blog"), "--source", "emnews", "-c", str(config))
+    assert code == 0, out
+    assert "2 files, 1 entries" in out and "1 stored" in out and "1 files skipped" in out and "broken.md" in out
+    digests = tmp_path / "digests"
+    digests.mkdir()
+    for path in sorted((corpora / "digests/flaging-feed/2021").glob("*.md"))[:3]:
+        (digests / path.name).write_bytes(path.read_bytes())
+    code, out = run("import", str(digests), "--source", "digest", "-c", str(config))
+    assert code == 0 and "3 files" in out, out
+    code, out = run("sources", "-c", str(config))
+    code, out = run("build", "-c", str(config))
+    assert code == 0 and "articles" in out

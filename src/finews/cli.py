@@ -17,7 +17,8 @@ from rich.table import Table
 from . import __version__
 from .config import DEFAULT_CONFIG_NAME, Config, install_samples, load_config, render_template
 from .errors import FinewsError
-from .pipeline import FetchReport, SourceReport, fetch_all
+from .model import BEIJING
+from .pipeline import FetchReport, SourceReport, fetch_all, import_folder
 from .publish import build_site, export_posts
 from .scheduler import RoundReport, Scheduler
 from .store import ArchiveLock, SQLArchive, open_archive
@@ -144,6 +145,33 @@ def fetch(
         raise typer.Exit(130)
     if result.failed:
         raise typer.Exit(1)
+
+
+@app.command("import")
+def import_posts(
+    folder: Annotated[Path, typer.Argument(help="A site (or its _posts/, source/_posts/, content/) or digest folder.")],
+    source: Annotated[str, typer.Option("--source", "-s", help="Source name to file the posts under.")] = "posts",
+    format: Annotated[
+        Literal["auto", "jekyll", "hexo", "hugo", "digest"], typer.Option("--format", "-f", help="Post format.")
+    ] = "auto",
+    config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+    wait: WaitOption = 0.0,
+) -> None:
+    """Migrate existing posts (Jekyll, Hexo, Hugo, daily digests) into the archive."""
+    try:
+        cfg = load_config(config)
+        zone = cfg.source(source).zone if any(s.name == source for s in cfg.sources) else BEIJING
+        with _writing(cfg, wait) as archive:
+            report = import_folder(folder, archive, source=source, fmt=format, zone=zone)
+    except FinewsError as exc:
+        raise _fail(exc) from None
+    for path, reason in report.problems:
+        err.print(f"[yellow]skipped[/yellow] {path}: {reason}", highlight=False, soft_wrap=True)
+    console.print(
+        f"{report.files} files, {report.entries} entries ({report.repeats} repeats): {report.stored} stored"
+        + (f", {len(report.problems)} files skipped" if report.problems else ""),
+        highlight=False,
+    )
 
 
 @app.command()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from pathlib import Path
 
 from .config import Config, SourceConfig
 from .enrich import enrich
@@ -22,6 +23,7 @@ from .health import next_check_after_failure, next_check_after_success
 from .model import BEIJING, Article, SourceState
 from .scrape import add_full_text
 from .sources import Collected, build_source
+from .sources.postfolder import PostFolderReader
 from .store import Archive
 
 log = logging.getLogger(__name__)
@@ -239,6 +241,30 @@ def ingest_articles(
     if batch:
         stored += _store(batch, archive)
     return stored
+
+
+@dataclass
+class ImportReport:
+    files: int = 0
+    entries: int = 0
+    repeats: int = 0  # the same link seen again in a later post or digest
+    stored: int = 0  # added or updated in the archive
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (file, reason) for each file skipped
+
+
+def import_folder(
+    root: Path, archive: Archive, *, source: str, fmt: str = "auto", zone: tzinfo = BEIJING
+) -> ImportReport:
+    """Migrate an existing Jekyll/Hexo/Hugo post folder or digest folder into the archive, streamed."""
+    reader = PostFolderReader(root, source, fmt, zone=zone)
+    stored = ingest_articles(reader, archive, zone=zone)
+    return ImportReport(
+        files=reader.files,
+        entries=reader.entries,
+        repeats=reader.repeats,
+        stored=stored,
+        problems=[(str(path), reason) for path, reason in reader.problems],
+    )
 
 
 def _store(batch: list[Article], archive: Archive) -> int:

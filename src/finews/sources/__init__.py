@@ -7,8 +7,14 @@ from .base import Collected, Source
 from .feed import FeedSource, parse_feed
 from .htmllist import HtmlListSource
 from .jsonapi import JsonApiSource
+from .postfolder import PostFolderSource
 
-SOURCE_TYPES: dict[str, type] = {"feed": FeedSource, "json": JsonApiSource, "html": HtmlListSource}
+SOURCE_TYPES: dict[str, type] = {
+    "feed": FeedSource,
+    "json": JsonApiSource,
+    "html": HtmlListSource,
+    "posts": PostFolderSource,
+}
 
 
 def build_source(config: SourceConfig) -> Source:
