@@ -113,7 +113,9 @@ def fetch_all(
     pool = ThreadPoolExecutor(max_workers=min(config.fetch.workers, len(wanted)), thread_name_prefix="fetch")
     try:
         states = {source.name: archive.source_state(source.name) for source in wanted}
-        futures = {pool.submit(_gather, source, active, archive, states[source.name]): source for source in wanted}
+        futures = {
+            pool.submit(_gather, source, active, archive, states[source.name], config): source for source in wanted
+        }
         for future in as_completed(futures):
             source = futures[future]
             if future.cancelled():
@@ -135,7 +137,7 @@ def fetch_all(
     return report
 
 
-def _gather(source: SourceConfig, fetcher: Fetcher, archive: Archive, state: SourceState) -> _Gathered:
+def _gather(source: SourceConfig, fetcher: Fetcher, archive: Archive, state: SourceState, config: Config) -> _Gathered:
     """Collect, (full text,) extract and enrich one source, in a worker thread. Never raises."""
     gathered = _Gathered()
     try:
@@ -147,7 +149,7 @@ def _gather(source: SourceConfig, fetcher: Fetcher, archive: Archive, state: Sou
             known = archive.known([canonical_url(a.url) for a in raw])
             fresh = [a for a in raw if canonical_url(a.url) not in known]
             gathered.already_known = len(raw) - len(fresh)
-            scraped = add_full_text(fresh, source, fetcher)
+            scraped = add_full_text(fresh, source, fetcher, config.sites)
             gathered.full_text_failed = scraped.failures
             raw = fresh
         gathered.articles = raw

@@ -8,9 +8,10 @@ text never fails silently; the article is still kept with what the source gave.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .config import SourceConfig
+from .config import SiteRuleConfig, SourceConfig
 from .errors import FinewsError
 from .extract.clean import html_to_text, sanitize
 from .fetch.client import Fetcher
@@ -24,17 +25,22 @@ class ScrapeReport:
     failures: list[str] = field(default_factory=list)  # "<url>: <cause>", one per article left without full text
 
 
-def add_full_text(articles: list[Article], source: SourceConfig, fetcher: Fetcher) -> ScrapeReport:
-    """Replace each article's content by its page's main text, in place."""
-    from .extract.fulltext import extract_article  # trafilatura takes a second to import: only when needed
+def add_full_text(
+    articles: list[Article], source: SourceConfig, fetcher: Fetcher, sites: Mapping[str, SiteRuleConfig] | None = None
+) -> ScrapeReport:
+    """Replace each article's content by its page's main text, in place; ``sites`` adds cleanup rules."""
+    # trafilatura takes a second to import: only sources that want full text pay for it
+    from .extract.fulltext import extract_article
+    from .extract.site_rules import load_rules
 
+    rules = load_rules({domain: rule.model_dump() for domain, rule in (sites or {}).items()})
     report = ScrapeReport()
     for article in articles:
         if not article.url.startswith(("http://", "https://")):
             continue
         try:
             response = fetch_for(source, fetcher, article.url, page=True)
-            extracted = extract_article(response.text(), response.url)
+            extracted = extract_article(response.text(), response.url, rules=rules)
         except FinewsError as exc:
             report.failures.append(str(exc))
             continue

@@ -22,7 +22,7 @@ ARTICLE = """<!doctype html><html><head><meta charset="gbk"><title>{title}</titl
 <article><h1>{title}</h1>
 <p>{lead}这是正文的第一段，讲述了事件的来龙去脉，包含足够多的文字，以便正文抽取器能够识别出这是文章的主体内容。</p>
 <p>第二段继续补充细节：公司相关负责人表示，将继续加大研发投入，推动产品迭代升级，服务更多用户。</p>
-<p>第三段是背景介绍：行业竞争日趋激烈，多家企业纷纷布局，市场格局正在发生深刻变化，值得持续关注。</p>
+<p class="background">第三段是背景介绍：行业竞争日趋激烈，多家企业纷纷布局，市场格局正在发生深刻变化，值得持续关注。</p>
 </article>
 <div class="related">相关阅读：其他新闻一 其他新闻二</div>
 <div class="footer">版权所有 示例网</div></body></html>"""
@@ -94,3 +94,12 @@ def test_summary_only_feed_gets_full_text(tmp_path, archive):
     article = next(archive.iter_articles())
     assert article.summary == "宁德时代今日发布新电池……"  # the feed's text, its 阅读全文 dropped
     assert "第二段继续补充细节" in article.content_markdown
+
+
+def test_site_rules_from_the_config_clean_pages_first(tmp_path, archive):
+    with LoopbackServer() as server:
+        _serve(server)
+        config = make_config(tmp_path, [_source(server)], sites={"127.0.0.1": {"remove": [".background"]}})
+        assert fetch_all(config, archive).added == 2
+    article = next(a for a in archive.iter_articles() if a.title == "宁德时代发布新一代电池")
+    assert "第二段继续补充细节" in article.content_markdown and "第三段是背景介绍" not in article.content_markdown

@@ -123,6 +123,13 @@ class HtmlListConfig(_Strict):
     image: str = ""
 
 
+class SiteRuleConfig(_Strict):
+    """Cleanup for one site's article pages before extraction (matches the domain and its subdomains)."""
+
+    remove: list[str] = Field(default_factory=list)  # CSS selectors dropped with their content
+    keep: str | None = None  # when it matches, only these elements are the article
+
+
 class PostFolderConfig(_Strict):
     format: Literal["auto", "jekyll", "hexo", "hugo", "digest"] = "auto"
 
@@ -200,6 +207,7 @@ class Config(_Strict):
     site: SiteConfig = Field(default_factory=SiteConfig)
     export: ExportConfig = Field(default_factory=ExportConfig)
     run: RunConfig = Field(default_factory=RunConfig)
+    sites: dict[str, SiteRuleConfig] = Field(default_factory=dict)  # [sites."example.cn"]: added to the packaged rules
     sources: list[SourceConfig] = Field(default_factory=list)
     base_dir: Path = Field(default=Path("."), exclude=True)
 

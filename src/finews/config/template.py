@@ -48,6 +48,12 @@ site = true             # rebuild the static site after a round that changed the
 # directory = "../blog"
 # archive_after_days = 3    # posts older than this move from _posts/ to old_post/
 
+# Article pages of a site can be cleaned before the main text is extracted (packaged rules cover
+# cnBeta, OSCHINA and 36kr; a table here replaces the packaged one for the same domain):
+# [sites."example.cn"]
+# remove = [".share-bar", ".related-news"]
+# keep = "div.article-body"
+
 # One [[sources]] table per source. type = "feed" reads RSS 0.9x/1.0/2.0, Atom and JSON Feed;
 # "json" a JSON web API ([sources.api], presets for eastmoney and 36kr); "html" a list page
 # ([sources.html] CSS selectors); "posts" an existing Jekyll/Hexo/Hugo post folder.
