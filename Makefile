@@ -34,6 +34,7 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/fetch.py
+	$(BIN)/python bench/extract.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .ruff_cache
