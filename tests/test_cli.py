@@ -142,3 +142,13 @@ def test_import_a_jekyll_site_and_digests(tmp_path, reference, corpora):
     code, out = run("sources", "-c", str(config))
     code, out = run("build", "-c", str(config))
     assert code == 0 and "articles" in out
+
+
+def test_search_in_the_terminal(demo):
+    assert run("fetch", "-c", str(demo))[0] == 0
+    code, out = run("search", "离职", "-c", str(demo))
+    assert code == 0 and "articles match '离职'" in out, out
+    code, out = run("search", '"(AND*', "-c", str(demo))
+    assert code == 0 and "0 articles match" in out
+    code, out = run("search", "离职", "--since", "2100-01-01", "-c", str(demo))
+    assert code == 0 and "0 articles match" in out

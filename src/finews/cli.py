@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import html
+import re
 import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape as rich_escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
 from .config import DEFAULT_CONFIG_NAME, Config, install_samples, load_config, render_template
@@ -22,6 +27,7 @@ from .pipeline import FetchReport, SourceReport, fetch_all, import_folder
 from .publish import build_site, export_posts
 from .scheduler import RoundReport, Scheduler
 from .store import ArchiveLock, SQLArchive, open_archive
+from .store.search import SearchFilters
 
 app = typer.Typer(
     help="finews: a self-hosted news desk for Chinese finance and tech news.",
@@ -263,7 +269,14 @@ def build(
         out = output or cfg.site_dir
         with _archive(cfg) as archive, _progress() as progress:
             task = progress.add_task("building site", total=archive.count())
-            report = build_site(archive.iter_articles(), cfg, out, progress=lambda n: progress.advance(task, n))
+            report = build_site(
+                archive.iter_articles(),
+                cfg,
+                out,
+                progress=lambda n: progress.advance(task, n),
+                also=archive.also_reported(),
+                moves=archive.moves(),
+            )
     except FinewsError as exc:
         raise _fail(exc) from None
     console.print(f"site: {report.pages} pages for {report.articles} articles in {out}")
@@ -287,6 +300,52 @@ def serve(
         raise _fail(exc) from None
     console.print(f"serving {cfg.site_dir} on http://{host}:{port}/ (Ctrl-C to stop)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str, typer.Argument(help="Words to find; every word must appear (2-character Chinese words work).")
+    ],
+    config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None,
+    category: Annotated[str | None, typer.Option(help="Only this category (e.g. an outlet name).")] = None,
+    since: Annotated[datetime | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
+    until: Annotated[datetime | None, typer.Option(help="Published before (YYYY-MM-DD).")] = None,
+    ticker: Annotated[
+        str | None, typer.Option(help="Mentioning this company (600519.SH, 00700.HK, BABA or its name).")
+    ] = None,
+    person: Annotated[str | None, typer.Option(help="Mentioning this person.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=200, help="Results to show.")] = 20,
+) -> None:
+    """Search the archive (title and text), best matches first, with highlighted snippets."""
+    filters = SearchFilters(source=source, category=category, since=_local(since), until=_local(until),
+                            ticker=ticker, person=person)  # fmt: skip
+    try:
+        cfg = load_config(config)
+        with _archive(cfg) as archive:
+            results = archive.search(query, filters, limit=limit)
+    except FinewsError as exc:
+        raise _fail(exc) from None
+    console.print(f"{results.total} articles match {query!r}", highlight=False)
+    for hit in results.hits:
+        when = hit.article.published.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if hit.article.published else ""
+        console.print(f"[bold]{rich_escape(hit.article.title)}[/bold]  [dim]{when} {hit.article.source}[/dim]")
+        console.print(Text("  ").append(_marked(hit.snippet)), soft_wrap=True, highlight=False)
+        console.print(f"  [dim]{rich_escape(hit.article.url)}[/dim]", highlight=False)
+
+
+def _marked(snippet: str) -> Text:
+    """A search snippet's ``<mark>`` spans as highlighted terminal text (the rest is plain, never markup)."""
+    out = Text()
+    for index, part in enumerate(re.split(r"</?mark>", snippet)):
+        out.append(html.unescape(part), style="bold yellow" if index % 2 else "")
+    return out
+
+
+def _local(value: datetime | None) -> datetime | None:
+    """Dates typed on the command line are Beijing dates, like the articles'."""
+    return value.replace(tzinfo=BEIJING) if value and value.tzinfo is None else value
 
 
 @app.command("sources")

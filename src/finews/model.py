@@ -42,11 +42,17 @@ class Article:
     enclosure_url: str | None = None
     enclosure_type: str | None = None
     annotations: list[Annotation] = field(default_factory=list)
+    # set by enrich (near-duplicate detection), read by the archive when saving
+    fingerprint: bytes | None = None
+    replaces: str | None = None  # identity of this source's earlier version (retitled, reworded): update it
+    repeats: str | None = None  # identity of another source's report of the same text: link to it
     # set by the archive
     id: int | None = None
     slug: str | None = None
     content_hash: str = ""
     fetched_at: datetime | None = None
+    duplicate_of: int | None = None  # id of the first report; such an article is never published on its own
+    story_id: int | None = None
 
     @property
     def identity(self) -> str:
@@ -76,10 +82,14 @@ class SaveResult:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0  # already archived from another source; the first source keeps it
+    linked: int = 0  # of the added: near-duplicates of another source's report, kept as "also reported by"
+    changed: list[Article] = field(default_factory=list)  # added or updated, with their ids
 
     def __iadd__(self, other: SaveResult) -> SaveResult:
         self.added += other.added
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.duplicates += other.duplicates
+        self.linked += other.linked
+        self.changed += other.changed
         return self

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config, SourceConfig
 from .enrich import enrich
@@ -20,11 +21,14 @@ from .errors import FetchError, FinewsError
 from .extract import canonical_url, prepare
 from .fetch.client import Fetcher
 from .health import next_check_after_failure, next_check_after_success
-from .model import BEIJING, Article, SourceState
+from .model import BEIJING, Article, SaveResult, SourceState
 from .scrape import add_full_text
 from .sources import Collected, build_source
 from .sources.postfolder import PostFolderReader
 from .store import Archive
+
+if TYPE_CHECKING:
+    from .enrich.understand import Understanding
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,7 @@ class SourceReport:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0  # already archived from another source
+    linked: int = 0  # of the new: near-duplicates of another source's report ("also reported by")
     skipped: int = 0  # items that could not be extracted
     full_text_failed: list[str] = field(default_factory=list)  # "<url>: <cause>"
     error: str | None = None
@@ -52,6 +57,7 @@ class SourceReport:
             return "not modified (304)"
         text = f"{self.found} items: {self.added} new, {self.updated} updated, {self.unchanged} unchanged"
         text += f", {self.duplicates} already from other sources" if self.duplicates else ""
+        text += f", {self.linked} also reported elsewhere" if self.linked else ""
         text += f", {self.skipped} skipped" if self.skipped else ""
         if self.full_text_failed:
             text += f", {len(self.full_text_failed)} without full text ({self.full_text_failed[0]})"
@@ -110,6 +116,7 @@ def fetch_all(
         return report
     own_fetcher = fetcher is None
     active = fetcher or Fetcher(config.fetch, base_dir=config.base_dir)
+    understanding = _understanding(config, archive, now())
     pool = ThreadPoolExecutor(max_workers=min(config.fetch.workers, len(wanted)), thread_name_prefix="fetch")
     try:
         states = {source.name: archive.source_state(source.name) for source in wanted}
@@ -120,7 +127,7 @@ def fetch_all(
             source = futures[future]
             if future.cancelled():
                 continue
-            result = _record(source, future.result(), states[source.name], archive, config, now())
+            result = _record(source, future.result(), states[source.name], archive, config, now(), understanding)
             report.sources.append(result)
             if on_done:
                 on_done(result)
@@ -163,8 +170,22 @@ def _gather(source: SourceConfig, fetcher: Fetcher, archive: Archive, state: Sou
     return gathered
 
 
+def _understanding(config: Config, archive: Archive, now: datetime) -> Understanding | None:
+    if not config.understand.enabled:
+        return None
+    from .enrich.understand import Understanding  # jieba and the MinHash index load only when used
+
+    return Understanding.resume(archive, now)  # type: ignore[arg-type]
+
+
 def _record(
-    source: SourceConfig, gathered: _Gathered, state: SourceState, archive: Archive, config: Config, now: datetime
+    source: SourceConfig,
+    gathered: _Gathered,
+    state: SourceState,
+    archive: Archive,
+    config: Config,
+    now: datetime,
+    understanding: Understanding | None = None,
 ) -> SourceReport:
     """Extract, enrich and save what a worker gathered, and the source's health, in this thread."""
     report = SourceReport(source.name)
@@ -175,8 +196,7 @@ def _record(
             report.not_modified = collected.not_modified
             report.found = len(collected.articles)
             report.full_text_failed = gathered.full_text_failed
-            batch = enrich(_extract(gathered.articles, source, now, report))
-            saved = archive.save(batch)
+            saved = _save(enrich(_extract(gathered.articles, source, now, report)), archive, understanding)
         except FinewsError as exc:
             gathered.error = str(exc)
         except Exception as exc:
@@ -187,6 +207,7 @@ def _record(
     state.etag = collected.etag or state.etag
     state.last_modified = collected.last_modified or state.last_modified
     report.added, report.updated, report.duplicates = saved.added, saved.updated, saved.duplicates
+    report.linked = saved.linked
     report.unchanged = saved.unchanged + gathered.already_known
     state.last_success, state.last_error, state.consecutive_failures = now, None, 0
     state.last_new, state.last_updated = saved.added, saved.updated
@@ -229,8 +250,23 @@ def _failed(
     return report
 
 
+def _save(batch: list[Article], archive: Archive, understanding: Understanding | None) -> SaveResult:
+    """Link near-duplicates, save, then record what the saved articles are about."""
+    if understanding is not None:
+        understanding.link_duplicates(batch)
+    saved = archive.save(batch)
+    if understanding is not None and saved.changed:
+        archive.save_findings(understanding.describe(saved.changed))
+    return saved
+
+
 def ingest_articles(
-    articles: Iterable[Article], archive: Archive, *, zone: tzinfo = BEIJING, batch_size: int = 500
+    articles: Iterable[Article],
+    archive: Archive,
+    *,
+    zone: tzinfo = BEIJING,
+    batch_size: int = 500,
+    understanding: Understanding | None = None,
 ) -> int:
     """Extract and store articles that did not come from a configured fetch (imports, benchmarks)."""
     stored = 0
@@ -238,10 +274,10 @@ def ingest_articles(
     for article in articles:
         batch.append(prepare(article, zone=zone))
         if len(batch) >= batch_size:
-            stored += _store(batch, archive)
+            stored += _store(batch, archive, understanding)
             batch = []
     if batch:
-        stored += _store(batch, archive)
+        stored += _store(batch, archive, understanding)
     return stored
 
 
@@ -269,6 +305,6 @@ def import_folder(
     )
 
 
-def _store(batch: list[Article], archive: Archive) -> int:
-    saved = archive.save(enrich(batch))
+def _store(batch: list[Article], archive: Archive, understanding: Understanding | None) -> int:
+    saved = _save(enrich(batch), archive, understanding)
     return saved.added + saved.updated

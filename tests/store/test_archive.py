@@ -80,7 +80,7 @@ def test_sqlite_file_is_wal_and_migrated(tmp_path):
     open_archive(path).close()  # reopening an up-to-date archive is a no-op
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0002"
+        assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0004"
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 

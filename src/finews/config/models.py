@@ -52,6 +52,11 @@ class RunExport(_Strict):
     archive_folder: str = "old_post"
 
 
+class UnderstandConfig(_Strict):
+    # near-duplicates, stories, companies, people and executive moves on every fetched article
+    enabled: bool = True
+
+
 class RunConfig(_Strict):
     site: bool = True  # rebuild the static site after a round that changed the archive
     exports: list[RunExport] = Field(default_factory=list)
@@ -207,6 +212,7 @@ class Config(_Strict):
     site: SiteConfig = Field(default_factory=SiteConfig)
     export: ExportConfig = Field(default_factory=ExportConfig)
     run: RunConfig = Field(default_factory=RunConfig)
+    understand: UnderstandConfig = Field(default_factory=UnderstandConfig)
     sites: dict[str, SiteRuleConfig] = Field(default_factory=dict)  # [sites."example.cn"]: added to the packaged rules
     sources: list[SourceConfig] = Field(default_factory=list)
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -21,7 +21,9 @@ def publish_all(config: Config, archive: Archive, *, now: datetime | None = None
     """Rebuild the site (when ``run.site``) and every ``[[run.exports]]`` folder from the archive."""
     report = PublishReport()
     if config.run.site:
-        report.site = build_site(archive.iter_articles(), config, config.site_dir)
+        report.site = build_site(
+            archive.iter_articles(), config, config.site_dir, also=archive.also_reported(), moves=archive.moves()
+        )
     for target in config.run.exports:
         directory = config.resolve(target.directory)
         result = export_posts(

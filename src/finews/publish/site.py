@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -22,6 +22,7 @@ from ..extract.clean import html_to_text
 from ..model import BEIJING, Article
 from .atomic import replace_folder, write_atomic
 from .posts import article_category, post_slug, source_settings
+from .talent import organizations_chart
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,20 @@ def _environment() -> Environment:
 
 
 class _Builder:
-    def __init__(self, config: Config, out: Path) -> None:
+    def __init__(
+        self,
+        config: Config,
+        out: Path,
+        also: Mapping[int, list[Article]] | None = None,
+        moves: list[dict] | None = None,
+    ) -> None:
         self.config = config
         self.site = config.site
         self.out = out
         self.env = _environment()
+        self.also = also or {}  # first report id → other sources' copies ("also reported by")
+        self.moves = moves  # executive moves for the talent-flow page, when the archive has them
+        self.slugs: dict[int, str] = {}
         self.pages = 0
         self.items: list[Item] = []
         self.feeds: dict[str, list[Article]] = defaultdict(list)  # "" is the site-wide feed
@@ -72,7 +82,9 @@ class _Builder:
 
     def write(self, relative: str, template: str, **context: object) -> None:
         depth = relative.count("/")
-        html = self.env.get_template(template).render(site=self.site, nav=self.nav, root="../" * depth, **context)
+        html = self.env.get_template(template).render(
+            site=self.site, nav=self.nav, root="../" * depth, talent_page=self.moves is not None, **context
+        )
         write_atomic(self.out / relative, html)
         self.pages += 1
 
@@ -81,11 +93,17 @@ class _Builder:
         category = article_category(article, source)
         self.category_names.setdefault(category.slug, category.name)
         slug = post_slug(article)
+        if article.id is not None:
+            self.slugs[article.id] = slug
         when = (article.published or article.fetched_at or datetime(1970, 1, 1, tzinfo=UTC)).astimezone(BEIJING)
         # a digest cut from the body's first lines would only repeat it
         digest = article.summary if article.summary[:40] not in html_to_text(article.content_html)[:200] else ""
+        also = [
+            {"url": other.url, "title": other.title, "source_title": self.source(other.source).title}
+            for other in self.also.get(article.id or -1, [])
+        ]
         self.write(f"a/{slug}.html", "article.html", article=article, source=source, time=when, digest=digest,
-                   current_category=category.slug)  # fmt: skip
+                   current_category=category.slug, also=also)  # fmt: skip
         self.items.append(Item(slug, article.title, article.source, source.title, category.slug, when,
                                _short(article.summary)))  # fmt: skip
         for key in ("", category.slug):
@@ -106,6 +124,13 @@ class _Builder:
             self.paginate(f"category/{slug}/", items, heading=names.get(slug, slug), feed=True, category=slug)
             self.feed(f"category/{slug}/atom.xml", names.get(slug, slug), self.feeds.get(slug, []))
         self.feed("atom.xml", self.site.title, self.feeds.get("", []))
+        if self.moves is not None:
+            self.talent(self.moves)
+
+    def talent(self, moves: list[dict]) -> None:
+        for move in moves:
+            move["reports"] = [{**r, "slug": self.slugs.get(r["article_id"])} for r in move["reports"]]
+        self.write("talent/index.html", "talent.html", moves=moves, chart=organizations_chart(moves))
 
     def paginate(self, base: str, items: list[Item], *, heading: str, feed: bool, category: str = "") -> None:
         per = self.site.per_page
@@ -175,10 +200,16 @@ def build_site(
     out_dir: Path,
     *,
     progress: Callable[[int], None] | None = None,
+    also: Mapping[int, list[Article]] | None = None,
+    moves: list[dict] | None = None,
 ) -> SiteReport:
-    """Render every page for ``articles`` (newest first) into ``out_dir``, replacing it only when done."""
+    """Render every page for ``articles`` (newest first) into ``out_dir``, replacing it only when done.
+
+    ``also`` maps an article id to the other sources' copies of it, listed on its page; ``moves``
+    (the archive's executive moves) makes the talent-flow page.
+    """
     with replace_folder(out_dir) as staging:
-        builder = _Builder(config, staging)
+        builder = _Builder(config, staging, also, moves)
         for article in articles:
             builder.add(article)
             if progress:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
 from ..model import Article, SaveResult, SourceState
+
+if TYPE_CHECKING:
+    from .findings import Findings, StoredFingerprint, StoredStory
 
 
 class Archive(Protocol):
@@ -16,8 +20,29 @@ class Archive(Protocol):
         """
         ...
 
-    def iter_articles(self, *, source: str | None = None, newest_first: bool = True) -> Iterator[Article]:
-        """Every stored article, streamed in batches, ordered by publication time."""
+    def iter_articles(
+        self, *, source: str | None = None, newest_first: bool = True, linked: bool = False
+    ) -> Iterator[Article]:
+        """Stored articles, streamed in batches, ordered by publication time.
+
+        Articles linked to another source's first report are left out unless ``linked``.
+        """
+        ...
+
+    def also_reported(self) -> dict[int, list[Article]]:
+        """First report id → the other sources' near-duplicates linked to it."""
+        ...
+
+    def recent_fingerprints(self, since: datetime) -> Iterator[StoredFingerprint]: ...
+
+    def recent_stories(self, since: datetime) -> Iterator[StoredStory]: ...
+
+    def save_findings(self, batch: Sequence[Findings]) -> None:
+        """Stories, mentions and executive moves of saved articles, in one transaction."""
+        ...
+
+    def moves(self) -> list[dict]:
+        """Executive moves, one per (person, organization), each with the articles reporting it."""
         ...
 
     def known(self, identities: Sequence[str]) -> set[str]:

@@ -6,7 +6,7 @@ so a post can show its original local time.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, DateTime, Float, Index, Integer, LargeBinary, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -36,10 +36,15 @@ articles = Table(
     Column("changed_at", DateTime, nullable=False),  # last insert or content change
     Column("sort_at", DateTime, nullable=False),  # published_at, else fetched_at
     Column("content_hash", String(64), nullable=False),
+    Column("duplicate_of", Integer),  # the first report of the same text from another source ("also reported by")
+    Column("story_id", Integer),  # stories.id: reports of one ongoing event
+    Column("fingerprint", LargeBinary),  # near-duplicate signature, reloaded into the index at start
     Index("ix_articles_canonical_url", "canonical_url", unique=True),
     Index("ix_articles_source_guid", "source", "guid"),
     Index("ix_articles_sort_at", "sort_at"),
     Index("ix_articles_source_sort_at", "source", "sort_at"),
+    Index("ix_articles_duplicate_of", "duplicate_of"),
+    Index("ix_articles_story_id", "story_id"),
 )
 
 sources = Table(
@@ -55,4 +60,59 @@ sources = Table(
     Column("last_new", Integer, nullable=False, default=0),
     Column("last_updated", Integer, nullable=False, default=0),
     Column("next_check", DateTime),
+)
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Integer, primary_key=True),  # the id of its first article
+    Column("title", Text, nullable=False),  # the first article's title
+    Column("size", Integer, nullable=False),
+    Column("first_at", DateTime),
+    Column("last_at", DateTime),
+    Column("state", Text, nullable=False),  # the clusterer's profile (JSON), so clustering resumes after a restart
+)
+
+mentions = Table(
+    "mentions",
+    metadata,
+    Column("article_id", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),  # company | person
+    Column("key", Text, nullable=False),  # ticker (600519.SH) or normalized name
+    Column("name", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("field", String(16), nullable=False),  # title | body | summary: what start/end index
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("origin", String(16), nullable=False),  # annotation | dictionary | ticker | pattern | pos
+    Column("role", Text, nullable=False, default=""),
+    Column("org", Text, nullable=False, default=""),
+    Index("ix_mentions_article", "article_id"),
+    Index("ix_mentions_key", "kind", "key"),
+)
+
+moves = Table(
+    "moves",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person", Text, nullable=False),
+    Column("org_key", Text, nullable=False),
+    Column("org", Text, nullable=False),
+    Column("role", Text, nullable=False, default=""),
+    Column("unit", Text, nullable=False, default=""),
+    Column("when", String(10)),  # ISO, as precise as the text: 2021, 2021-08, 2021-08-15
+    Column("when_text", Text, nullable=False, default=""),
+    Column("destination", Text, nullable=False, default=""),
+    Column("evidence", Text, nullable=False, default=""),
+    Column("confidence", Float, nullable=False),
+    Index("ix_moves_key", "person", "org_key", unique=True),
+)
+
+move_reports = Table(
+    "move_reports",
+    metadata,
+    Column("move_id", Integer, primary_key=True),
+    Column("article_id", Integer, primary_key=True),
+    Column("evidence", Text, nullable=False, default=""),
 )

@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, bindparam, create_engine, event, func, select
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import FinewsError
-from ..model import Annotation, Article, SaveResult, SourceState
+from ..model import Article, SaveResult, SourceState
+from . import findings, search
+from .findings import Findings, StoredFingerprint, StoredStory
+from .rows import (
+    article_from_row,
+    content_hash,
+    naive_utc,
+    pick_slug,
+    row_values,
+    slug_candidates,
+    state_from_row,
+)
 from .schema import articles, sources
+from .search import SearchFilters, SearchResults
 
-_SLUG_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
 _BATCH = 500
 
 
@@ -96,19 +103,30 @@ class SQLArchive:
         batched, a chunk of 500 costs a few milliseconds more than its rows.
         """
         by_url, by_guid = self._existing(conn, chunk)
+        related = self._by_identity(conn, {a.replaces or a.repeats for a in chunk} - {None})
         taken = self._taken_slugs(conn, chunk)
         inserts: list[_Row] = []
         updates: list[dict[str, Any]] = []
         owners: list[tuple[Article, _Row]] = []
+        changed_before = len(result.changed)
         for article in chunk:
             article.content_hash = content_hash(article)
             row = by_url.get(article.canonical_url) if article.canonical_url else None
             if row is None and article.guid:
                 row = by_guid.get((article.source, article.guid))
-            values = _row_values(article)
+            values = row_values(article)
+            earlier = related.get(article.replaces) if article.replaces else None
+            if row is None and earlier is not None and earlier.source == article.source and earlier.id is not None:
+                # the source retitled or reworded its story: one article, updated, keeping its identity and post
+                row = earlier
+                values = {k: v for k, v in values.items() if k not in ("canonical_url", "guid")}
             if row is None:
-                slug = _pick_slug(article, taken)
+                slug = pick_slug(article, taken)
                 taken.add(slug)
+                first = related.get(article.repeats) if article.repeats else None
+                if first is not None and first.source != article.source:
+                    values["duplicate_of"] = first.root
+                    result.linked += 1
                 values.update(slug=slug, changed_at=now)
                 row = _Row(None, slug, article.source, article.content_hash, values)
                 inserts.append(row)
@@ -117,6 +135,7 @@ class SQLArchive:
                 if article.guid:
                     by_guid[(article.source, article.guid)] = row
                 result.added += 1
+                result.changed.append(article)
             elif row.source != article.source:
                 result.duplicates += 1
             elif row.content_hash == article.content_hash:
@@ -124,11 +143,13 @@ class SQLArchive:
             else:
                 values.update(changed_at=now)
                 values.pop("fetched_at")  # first sighting stays the fetch time
+                values.pop("duplicate_of")  # a link is decided once, when the article first arrives
                 if row.pending is not None:  # inserted earlier in this chunk: insert the newer values instead
                     row.pending.update(values)
                 else:
                     updates.append({**values, "b_id": row.id})
                     result.updated += 1
+                    result.changed.append(article)
                 row.content_hash = article.content_hash
             article.slug = row.slug
             owners.append((article, row))
@@ -138,46 +159,71 @@ class SQLArchive:
             for row, new_id in zip(inserts, ids, strict=True):
                 row.id, row.pending = new_id, None
         if updates:
-            conn.execute(articles.update().where(articles.c.id == bindparam("b_id")), updates)
+            for shape in _same_keys(updates):
+                conn.execute(articles.update().where(articles.c.id == bindparam("b_id")), shape)
         for article, row in owners:
             article.id = row.id
+            article.duplicate_of = row.duplicate_of if row.pending is None else None
+        search.update_index(conn, result.changed[changed_before:])
+
+    def _by_identity(self, conn: Connection, identities: set[str | None]) -> dict[str, _Row]:
+        """Rows for article identities (canonical URL, or ``guid:<source>:<guid>``)."""
+        found: dict[str, _Row] = {}
+        cols = (articles.c.id, articles.c.slug, articles.c.source, articles.c.content_hash, articles.c.duplicate_of)
+        urls = [i for i in identities if i and not i.startswith("guid:")]
+        if urls:
+            for r in conn.execute(select(*cols, articles.c.canonical_url).where(articles.c.canonical_url.in_(urls))):
+                found[r.canonical_url] = _Row(r.id, r.slug, r.source, r.content_hash, duplicate_of=r.duplicate_of)
+        for identity in (i for i in identities if i and i.startswith("guid:")):
+            _, source, guid = identity.split(":", 2)
+            query = select(*cols).where(articles.c.source == source, articles.c.guid == guid).limit(1)
+            r = conn.execute(query).first()
+            if r is not None:
+                found[identity] = _Row(r.id, r.slug, r.source, r.content_hash, duplicate_of=r.duplicate_of)
+        return found
 
     def _existing(
         self, conn: Connection, chunk: Sequence[Article]
     ) -> tuple[dict[str, _Row], dict[tuple[str, str], _Row]]:
         """Archived rows that share a canonical URL, or (for articles without one) the source's guid."""
-        cols = (articles.c.id, articles.c.slug, articles.c.source, articles.c.content_hash)
+        cols = (articles.c.id, articles.c.slug, articles.c.source, articles.c.content_hash, articles.c.duplicate_of)
         urls = list({a.canonical_url for a in chunk if a.canonical_url})
         by_url: dict[str, _Row] = {}
         if urls:
             query = select(*cols, articles.c.canonical_url).where(articles.c.canonical_url.in_(urls))
             for r in conn.execute(query):
-                by_url[r.canonical_url] = _Row(r.id, r.slug, r.source, r.content_hash)
+                by_url[r.canonical_url] = _Row(r.id, r.slug, r.source, r.content_hash, duplicate_of=r.duplicate_of)
         by_guid: dict[tuple[str, str], _Row] = {}
         guids = {(a.source, a.guid) for a in chunk if a.guid and a.canonical_url not in by_url}
         for source in {s for s, _ in guids}:
             wanted = [g for s, g in guids if s == source]
             query = select(*cols, articles.c.guid).where(articles.c.source == source, articles.c.guid.in_(wanted))
             for r in conn.execute(query):
-                by_guid.setdefault((source, r.guid), _Row(r.id, r.slug, r.source, r.content_hash))
+                row = _Row(r.id, r.slug, r.source, r.content_hash, duplicate_of=r.duplicate_of)
+                by_guid.setdefault((source, r.guid), row)
         return by_url, by_guid
 
     def _taken_slugs(self, conn: Connection, chunk: Sequence[Article]) -> set[str]:
-        candidates = {slug for article in chunk for slug in _slug_candidates(article)}
+        candidates = {slug for article in chunk for slug in slug_candidates(article)}
         query = select(articles.c.slug).where(articles.c.slug.in_(candidates))
         return set(conn.execute(query).scalars()) if candidates else set()
 
-    def iter_articles(self, *, source: str | None = None, newest_first: bool = True) -> Iterator[Article]:
+    def iter_articles(
+        self, *, source: str | None = None, newest_first: bool = True, linked: bool = False
+    ) -> Iterator[Article]:
+        """Stored articles; ``linked`` includes the ones kept only as "also reported by" another report."""
         order = (
             (articles.c.sort_at.desc(), articles.c.id.desc()) if newest_first else (articles.c.sort_at, articles.c.id)
         )
         query = select(articles).order_by(*order)
         if source:
             query = query.where(articles.c.source == source)
+        if not linked:
+            query = query.where(articles.c.duplicate_of.is_(None))
         with self.engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=_BATCH).execute(query)
             for row in result:
-                yield _article(row)
+                yield article_from_row(row)
 
     def known(self, identities: Sequence[str]) -> set[str]:
         """Which of these canonical URLs the archive already holds (full-text sources skip them)."""
@@ -193,7 +239,7 @@ class SQLArchive:
     def get(self, article_id: int) -> Article | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(articles).where(articles.c.id == article_id)).first()
-        return _article(row) if row else None
+        return article_from_row(row) if row else None
 
     def count(self, *, source: str | None = None) -> int:
         query = select(func.count()).select_from(articles)
@@ -202,18 +248,52 @@ class SQLArchive:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def also_reported(self) -> dict[int, list[Article]]:
+        """For each first report, the other sources' near-duplicates linked to it, oldest first."""
+        query = select(articles).where(articles.c.duplicate_of.is_not(None)).order_by(articles.c.sort_at)
+        groups: dict[int, list[Article]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                groups.setdefault(row.duplicate_of, []).append(article_from_row(row))
+        return groups
+
+    # -- understanding ------------------------------------------------------------------------
+    def recent_fingerprints(self, since: datetime) -> Iterator[StoredFingerprint]:
+        return findings.recent_fingerprints(self.engine, since)
+
+    def recent_stories(self, since: datetime) -> Iterator[StoredStory]:
+        return findings.recent_stories(self.engine, since)
+
+    def save_findings(self, batch: Sequence[Findings]) -> None:
+        try:
+            findings.save_findings(self.engine, batch)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"{self.label}: cannot save findings: {getattr(exc, 'orig', None) or exc}") from None
+
+    def moves(self) -> list[dict]:
+        return findings.list_moves(self.engine)
+
+    def search(
+        self, query: str, filters: SearchFilters | None = None, *, limit: int = 20, offset: int = 0
+    ) -> SearchResults:
+        """Chinese full-text search, best first (see :mod:`.search`)."""
+        try:
+            return search.search(self.engine, query, filters, limit=limit, offset=offset)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"{self.label}: search failed: {getattr(exc, 'orig', None) or exc}") from None
+
     # -- sources ----------------------------------------------------------------------------
     def source_state(self, name: str) -> SourceState:
         with self.engine.connect() as conn:
             row = conn.execute(select(sources).where(sources.c.name == name)).first()
-        return _state(row) if row else SourceState(name=name)
+        return state_from_row(row) if row else SourceState(name=name)
 
     def source_states(self) -> list[SourceState]:
         with self.engine.connect() as conn:
-            return [_state(row) for row in conn.execute(select(sources).order_by(sources.c.name))]
+            return [state_from_row(row) for row in conn.execute(select(sources).order_by(sources.c.name))]
 
     def save_source_state(self, state: SourceState) -> None:
-        values = {k: _naive_utc(v) if isinstance(v, datetime) else v for k, v in asdict(state).items()}
+        values = {k: naive_utc(v) if isinstance(v, datetime) else v for k, v in asdict(state).items()}
         try:
             with self.engine.begin() as conn:
                 exists = conn.execute(select(sources.c.name).where(sources.c.name == state.name)).first()
@@ -243,108 +323,17 @@ class _Row:
     source: str
     content_hash: str
     pending: dict[str, Any] | None = None  # the insert's values until the chunk is written
+    duplicate_of: int | None = None
+
+    @property
+    def root(self) -> int | None:
+        """The first report of the group this article belongs to (links never chain)."""
+        return self.duplicate_of or self.id
 
 
-def _slug_candidates(article: Article) -> tuple[str, ...]:
-    digest = hashlib.sha1(article.identity.encode("utf-8")).hexdigest()
-    candidate = _url_id(article.url) or digest[:12]
-    return (candidate, f"{candidate}-{digest[:8]}", digest[:20], digest)
-
-
-def _pick_slug(article: Article, taken: set[str]) -> str:
-    """The article's own id from its URL when free, else longer and longer forms of its identity hash."""
-    candidates = _slug_candidates(article)
-    return next((slug for slug in candidates if slug not in taken), candidates[-1])
-
-
-def content_hash(article: Article) -> str:
-    """What decides that a stored article changed: its visible text and dates, not fetch metadata."""
-    parts = (article.title, article.summary, article.content_html, article.author or "", article.image or "")
-    dates = (article.published.isoformat() if article.published else "",)
-    return hashlib.sha256("\x1f".join((*parts, *dates)).encode("utf-8")).hexdigest()
-
-
-def _url_id(url: str) -> str | None:
-    """The article's own id when its URL ends in one (``/articles/1548116.htm`` → ``1548116``)."""
-    try:
-        path = urlsplit(url).path.rstrip("/")
-    except ValueError:
-        return None
-    stem = path.rsplit("/", 1)[-1].split(".", 1)[0] if path else ""
-    # eastmoney: "1797,202201052237118816" → keep the article number
-    stem = stem.rsplit(",", 1)[-1]
-    return stem if _SLUG_PART.match(stem) and any(c.isdigit() for c in stem) else None
-
-
-def _naive_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-
-
-def _row_values(article: Article) -> dict[str, Any]:
-    published = article.published
-    offset = int(published.utcoffset().total_seconds() // 60) if published and published.utcoffset() else 0
-    fetched = _naive_utc(article.fetched_at) or datetime.now(UTC).replace(tzinfo=None)
-    return {
-        "source": article.source,
-        "guid": article.guid,
-        "url": article.url,
-        "canonical_url": article.canonical_url or None,
-        "title": article.title,
-        "author": article.author,
-        "summary": article.summary,
-        "content_html": article.content_html,
-        "content_markdown": article.content_markdown,
-        "categories": json.dumps(article.categories, ensure_ascii=False),
-        "annotations": json.dumps([asdict(a) for a in article.annotations], ensure_ascii=False),
-        "image": article.image,
-        "enclosure_url": article.enclosure_url,
-        "enclosure_type": article.enclosure_type,
-        "published_at": _naive_utc(published),
-        "utc_offset": offset if published else None,
-        "updated_at": _naive_utc(article.updated),
-        "fetched_at": fetched,
-        "sort_at": _naive_utc(published) or fetched,
-        "content_hash": article.content_hash,
-    }
-
-
-def _aware(value: datetime | None, offset_minutes: int | None) -> datetime | None:
-    if value is None:
-        return None
-    utc = value.replace(tzinfo=UTC)
-    return utc.astimezone(timezone(timedelta(minutes=offset_minutes))) if offset_minutes else utc
-
-
-def _article(row: Row) -> Article:
-    m = row._mapping
-    return Article(
-        id=m["id"],
-        slug=m["slug"],
-        source=m["source"],
-        guid=m["guid"],
-        url=m["url"],
-        canonical_url=m["canonical_url"] or "",
-        title=m["title"],
-        author=m["author"],
-        summary=m["summary"],
-        content_html=m["content_html"],
-        content_markdown=m["content_markdown"],
-        categories=json.loads(m["categories"] or "[]"),
-        annotations=[Annotation(**a) for a in json.loads(m["annotations"] or "[]")],
-        image=m["image"],
-        enclosure_url=m["enclosure_url"],
-        enclosure_type=m["enclosure_type"],
-        published=_aware(m["published_at"], m["utc_offset"]),
-        updated=_aware(m["updated_at"], m["utc_offset"]),
-        fetched_at=_aware(m["fetched_at"], None),
-        content_hash=m["content_hash"],
-    )
-
-
-def _state(row: Row) -> SourceState:
-    m = dict(row._mapping)
-    for key in ("last_checked", "last_success", "next_check"):
-        m[key] = m[key].replace(tzinfo=UTC) if m[key] else None
-    return SourceState(**m)
+def _same_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """executemany needs one shape per call: an in-place update of a retitled article sets fewer columns."""
+    shapes: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in rows:
+        shapes.setdefault(frozenset(row), []).append(row)
+    return list(shapes.values())

@@ -1,0 +1,230 @@
+"""Executive moves: who left which organization, in what role, when, and for where.
+
+A move needs a named person and the organization they left. The sentence must say so: a departure
+verb (离职, 卸任, 辞去, 离开 …) with the person as its subject, or an arrival verb (加盟, 出任 …) for
+someone written as a *former* holder of a title elsewhere (蚂蚁金服原副总裁漆远加盟复旦大学,
+从Instacart加入微软). Dates resolve against the article's date, carrying context across sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from ..model import Article
+from .entities import article_fields
+from .people import ARRIVE_WORDS, DEPART_WORDS, PersonHit, find_people
+from .tickers import company_index
+from .timeexpr import DateExpr, DateResolver
+
+_DEPART = re.compile(DEPART_WORDS)
+_ARRIVE = re.compile(ARRIVE_WORDS)
+_DEST = re.compile(
+    r"(?:加盟|加入|出任|入职|投奔|转投|跳槽至|跳槽到|创办|创立|重返|回归|回到)(?P<dest>[^，。；、,;\n]{1,30})"
+)
+_WRAPPED = re.compile(r"(?<=[^。！？；!?;：:\s])\n(?=[A-Za-z0-9（(])|(?<=[A-Za-z,])\n(?=\S)")
+_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
+# between a subject and its verb: no clause break, nothing long
+_GAP = re.compile(r"[^，。；：,;:]{0,28}")
+# 斯宾塞宣布，自己将……退休: a reported departure keeps its subject across the comma
+_SAID_GAP = re.compile(r"[^，。；：]{0,16}(?:宣布|表示|称|透露|证实)[，,：:]\s*[^。；，]{0,30}")
+_NOT_SUBJECT = re.compile(r"旗下|的|回应|评论|一事|谈及|称赞")
+_SUCCESSOR = re.compile(r"由|接替|接任|继任|感谢|向|祝福|欢迎")
+# 离职高管还包括 / 离开的还有: a list of the people who left follows
+_LISTED_AFTER = re.compile(
+    r"(?:的)?(?:高管|人员|员工|研究员|成员|联合创始人|创始人|高层)?(?:名单)?(?:还|则)?(?:包括|有)"
+)
+# 离开公司 is leaving the company the article is about, not a room
+_THE_COMPANY = re.compile(r"\s*(?:了)?(?:公司|该公司|这家公司)")
+# Toby Pohlen（2026年2月27日）：最新一位宣布离职的联合创始人: one row of a list of departures
+_ROW_GAP = re.compile(r"\s*[（(][^（）()\n]{1,24}[)）]\s*[：:][^。；：\n]{0,40}")
+# 离开 is also leaving a room or the ground: it needs an organization after it or a title before
+_WEAK = {"离开", "出走", "退休"}
+
+
+@dataclass(frozen=True)
+class ExecutiveMove:
+    """One departure (and arrival, when the text says where), with its evidence."""
+
+    person: str  # as normalized for keys (full name)
+    org: str  # organization left, as written
+    org_key: str  # canonical organization (units resolve to their company: 达摩院 → 阿里巴巴)
+    role: str = ""
+    unit: str = ""
+    when: str | None = None  # ISO, only as precise as the text: 2021, 2021-08, 2017-03-20
+    when_text: str = ""
+    destination: str = ""
+    evidence: str = ""
+    article_id: int | None = None
+    url: str = ""
+    confidence: float = 0.8
+    reports: tuple[str, ...] = field(default_factory=tuple)  # every article URL reporting it, after merging
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.person, self.org_key)
+
+
+def extract_moves(article: Article) -> list[ExecutiveMove]:
+    """The executive moves ``article`` reports, one per person and organization."""
+    ref = (article.published or article.fetched_at or None) and (article.published or article.fetched_at).date()
+    ref = ref or date.today()
+    moves: list[ExecutiveMove] = []
+    title_orgs = [c.name for _, _, c in company_index().find(article.title or "")]
+    for _, text in article_fields(article):
+        # feeds wrap lines inside sentences (Phil\nSpencer); one space for one newline keeps offsets
+        text = _WRAPPED.sub(" ", text)
+        if not (_DEPART.search(text) or _ARRIVE.search(text)):
+            continue  # dates only matter to moves, and moves need a verb
+        resolver = DateResolver(ref)
+        people = find_people(text)
+        last_org = ""
+        for sm in _SENTENCE.finditer(text):
+            s_start, sentence = sm.start(), sm[0]
+            dates = resolver.resolve(sentence, s_start)
+            if not (_DEPART.search(sentence) or _ARRIVE.search(sentence)):
+                continue
+            in_sentence = [p for p in people if s_start <= p.start and p.end <= sm.end()]
+            for move in _moves_in(text, s_start, sentence, in_sentence, dates, last_org or _first(title_orgs)):
+                moves.append(replace(move, article_id=article.id, url=article.url))
+                last_org = move.org or last_org
+    return merge_moves(moves)
+
+
+def _first(values: list[str]) -> str:
+    return values[0] if values else ""
+
+
+def _moves_in(
+    text: str, s_start: int, sentence: str, people: list[PersonHit], dates: list[DateExpr], fallback_org: str
+) -> Iterable[ExecutiveMove]:
+    index = company_index()
+    done: set[str] = set()
+    for trig in [*_DEPART.finditer(sentence), *_ARRIVE.finditer(sentence)]:
+        t_start = s_start + trig.start()
+        departing = trig.re is _DEPART
+        subjects = _subjects(text, people, t_start)
+        listed = _LISTED_AFTER.match(sentence, trig.end()) if departing else None
+        if listed:  # 其他离职高管还包括A、以及B: the people are named after the verb
+            subjects += [p for p in people if p.start >= s_start + listed.end() and p.confidence >= 0.5]
+        for person in subjects:
+            if person.key in done:
+                continue
+            between = text[person.end : t_start]
+            if _SUCCESSOR.search(text[max(s_start, person.start - 3) : person.start]) or "接任" in between:
+                continue
+            after = sentence[trig.end() :]
+            org_after = _org_after(after) if departing else ""
+            from_org = re.search(
+                r"从\s*([A-Za-z0-9\u4e00-\u9fff.]{2,20}?)\s*(?:加入|加盟|跳槽|离职|出走|辞职|卸任|辞任)", sentence
+            )
+            if from_org and from_org[1].startswith(("公司", "该公司", "这家", "学术界", "学校")):
+                from_org = None
+            org = person.org if (departing or person.former) else ""
+            if not departing and not org and from_org:
+                org = from_org[1]
+            if departing:
+                org = org or org_after or (from_org[1] if from_org else "")
+                if not org and trig[0] in _WEAK and not person.role and not _THE_COMPANY.match(after):
+                    continue
+                org = org or _org_in(sentence[: person.start - s_start]) or fallback_org
+            if not org or (not departing and not (person.former or from_org)):
+                continue
+            dest = _destination(sentence, trig.end() if departing else trig.start(), org)
+            when = _when(dates, t_start)
+            done.add(person.key)
+            yield ExecutiveMove(
+                person=person.key,
+                org=org,
+                org_key=index.canonical(org),
+                role=person.role,
+                unit=person.unit,
+                when=when.iso if when else None,
+                when_text=when.text if when else "",
+                destination=dest,
+                evidence=sentence.strip(),
+                confidence=0.9 if person.role else 0.7,
+            )
+
+
+def _subjects(text: str, people: list[PersonHit], t_start: int) -> list[PersonHit]:
+    """The person right before the verb, and those listed with them (A、B和C等…离职)."""
+    before = [p for p in people if p.end <= t_start]
+    if not before:
+        return []
+    last = before[-1]
+    gap = text[last.end : t_start]
+    if not (_GAP.fullmatch(gap) or _SAID_GAP.fullmatch(gap) or _ROW_GAP.fullmatch(gap)):
+        return []
+    # 马斯克旗下xAI又一创始人离职: someone else, unnamed, is the subject
+    named = company_index().find(re.sub(r"从[^，。]{1,20}$", "", gap))  # 吴恩达宣布从百度辞职 is fine
+    if not gap.lstrip().startswith("等") and (_NOT_SUBJECT.search(gap) or named):
+        return []
+    chosen = [last]
+    for p in reversed(before[:-1]):
+        if re.fullmatch(r"\s*[、和与及]\s*", text[p.end : chosen[-1].start]):
+            chosen.append(p)
+        else:
+            break
+    return [p for p in chosen if p.confidence >= 0.5]
+
+
+def _org_after(after: str) -> str:
+    """离开苹果 / 离职 OpenAI: the organization named right after the verb."""
+    m = re.match(r"\s*(?:了|这家|该)?\s*", after)
+    rest = after[m.end() if m else 0 :]
+    for start, end, _ in company_index().find(rest[:24]):
+        if start <= 1:
+            return rest[start:end]
+    return ""
+
+
+def _org_in(text: str) -> str:
+    found = company_index().find(text)
+    return text[found[-1][0] : found[-1][1]] if found else ""
+
+
+def _destination(sentence: str, pos: int, org: str) -> str:
+    m = _DEST.search(sentence, pos)
+    if m:
+        dest = re.split(r"担任|任职|，|并|出任|成为", m["dest"])[0].strip(" 了")
+        if dest and company_index().canonical(dest) != company_index().canonical(org):
+            return dest
+    if "创业" in sentence[pos:]:
+        return "创业"
+    return ""
+
+
+def _when(dates: list[DateExpr], t_start: int) -> DateExpr | None:
+    before = [d for d in dates if d.start <= t_start]
+    return before[-1] if before else (dates[0] if dates else None)
+
+
+def merge_moves(moves: Iterable[ExecutiveMove]) -> list[ExecutiveMove]:
+    """One record per (person, organization): the first report's fields, gaps filled from later ones.
+
+    A more precise date wins (2021-08 over 2021); every reporting URL is kept in ``reports``.
+    """
+    merged: dict[tuple[str, str], ExecutiveMove] = {}
+    for move in moves:
+        urls = tuple(dict.fromkeys((*move.reports, move.url) if move.url else move.reports))
+        old = merged.get(move.key)
+        if old is None:
+            merged[move.key] = replace(move, reports=urls)
+            continue
+        when, when_text = old.when, old.when_text
+        if move.when and (not when or (len(move.when) > len(when) and move.when.startswith(when[:4]))):
+            when, when_text = move.when, move.when_text
+        merged[move.key] = replace(
+            old,
+            role=old.role or move.role,
+            unit=old.unit or move.unit,
+            when=when,
+            when_text=when_text,
+            destination=old.destination or move.destination,
+            confidence=max(old.confidence, move.confidence),
+            reports=tuple(dict.fromkeys((*old.reports, *urls))),
+        )
+    return list(merged.values())

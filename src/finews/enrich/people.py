@@ -1,0 +1,336 @@
+"""Person names in Chinese news text, with the title and organization written in front of them.
+
+Three kinds of names: Chinese names (jieba's ``nr`` tag, or a surname plus one or two characters
+right after a title), transliterated names written with a middle dot (布莱恩·林奇), and Latin names
+where the sentence marks them as people (after a title, before 宣布/离职, in a list of such).
+jieba's dictionary ships inside its wheel; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from .tickers import company_index
+
+# single and compound surnames covering the vast majority of people in the news
+_SURNAMES_1 = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭"
+    "陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐"
+    "易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳"
+    "管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵"
+    "苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝漆"
+)
+_SURNAMES_2 = {
+    "欧阳",
+    "司马",
+    "上官",
+    "诸葛",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "令狐",
+    "长孙",
+    "宇文",
+    "司徒",
+    "夏侯",
+}
+# characters used to write foreign names; a run of them around a middle dot is a transliterated name
+_TRANSLIT = set(
+    "阿埃艾安昂奥澳巴拜班邦贝比彼毕宾波伯博布查达戴丹道德登迪蒂丁东杜多厄恩尔法凡范菲费芬丰弗福富盖甘冈高戈格"
+    "根古圭哈海汉豪赫黑亨洪胡华怀惠霍基吉加贾杰捷金卡凯坎康考柯科克肯库夸拉莱赖兰朗劳勒雷蕾黎里理利莉丽连琳林卢鲁"
+    "路伦罗洛吕马玛迈麦曼梅门蒙米密明莫姆穆纳娜奈南内妮尼宁纽努诺欧帕潘庞佩皮珀普奇齐乔切钦琼丘萨塞桑瑟森沙莎尚舍"
+    "施史斯松苏索塔泰坦汤唐陶特提汀图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休许雅亚扬耶伊因英尤约泽扎詹朱兹佐茨克珀"
+)
+_DOTS = "·・•‧⋅∙"
+_TITLE = (
+    r"(?:联合创始人|创始人|执行董事长|副董事长|董事长|董事会主席|副主席|主席|首席[\u4e00-\u9fff]{1,6}?官|首席[\u4e00-\u9fff]{0,4}科学家"
+    r"|首席架构师|高级副总裁|执行副总裁|副总裁|总裁|副总经理|总经理|高级总监|总监|负责人|副主任|主任|创始院长|副院长|院长|合伙人"
+    r"|高管|主管|部长|掌门人|独立董事|董事|监事|副行长|行长|总编辑|研究员|科学家|工程师|特别顾问|顾问|经理|教授|委员|成员"
+    r"|CEO|CTO|CFO|COO|CMO|CPO|CSO|CIO|VP|SVP|EVP|President)"
+)
+TITLE_CHAIN = re.compile(rf"{_TITLE}(?:[兼、及和]{_TITLE})*")
+_TITLE_END = re.compile(rf"(?:{_TITLE})$")
+# a name that does not end in a function word (王刚已离职 must give 王刚, not 王刚已)
+_NAME_AFTER_TITLE = re.compile(
+    rf"(?P<title>{_TITLE})(?P<name>(?:{'|'.join(_SURNAMES_2)}|[{''.join(_SURNAMES_1)}])"
+    r"[\u4e00-\u9fff](?:[^\W\d_a-zA-Z已也于在将的曾称说等和与及则就都便亦还又宣表透指回离辞卸加出任被是为对向从此兼担共]"
+    r"(?=[已也于在将的曾称说等和与及则就都便亦还又宣表透指回离辞卸加出任被是为对向从，。、（(“”；：\s]))?)"
+)
+_SURNAME_RE = rf"(?:{'|'.join(_SURNAMES_2)}|[{''.join(_SURNAMES_1)}])"
+# 吴宇怀（Tony Wu）: a Chinese name glossed with its Latin one
+_NAME_BEFORE_ALIAS = re.compile(
+    rf"(?P<name>{_SURNAME_RE}[\u4e00-\u9fff]{{1,2}})[（(][A-Z][a-z]+(?: [A-Z][a-z]+){{1,2}}[)）]"
+)
+# 林俊旸离职: an unknown name right before a departure verb
+_NAME_BEFORE_EXIT = re.compile(
+    rf"(?:(?<=[，。、：\s“”])|^)(?P<name>{_SURNAME_RE}[\u4e00-\u9fff][^\W\d已也于在将的曾称说等和与及则就都便亦还又宣表透指回离辞卸加出任被是为对向从此兼担共]?)"
+    r"(?=(?:已经|已|也|将|正式|宣布|突然)?(?:离职|辞职|卸任|辞任|出走))"
+)
+POS_BUDGET = 20_000  # characters tagged per text at most: news has a few hundred, junk pages many
+_FUNCTION_CHARS = frozenset("已也于在将的曾称说等和与及则就都便亦还又被是为对向从因且并")
+_SURNAME_CHARS = frozenset(_SURNAMES_1 | {s[0] for s in _SURNAMES_2})
+DEPART_WORDS = "离职|卸任|辞任|辞去|辞职|离开|出走|退休|离任|不再担任|被免|免职|挂冠|离队"
+ARRIVE_WORDS = "加盟|加入|出任|入职|投奔|转投|跳槽至|跳槽到|履新|接任"
+_MOVE_CUE = re.compile(f"{DEPART_WORDS}|{ARRIVE_WORDS}")
+# a name right before these is how news prose quotes or addresses people
+_SPEECH_CUE = re.compile(
+    r"(?<=[\u4e00-\u9fff])(?:表示|指出|认为|透露|介绍|坦言|直言|回应|强调|提到|告诉|写道|发文|宣布|先生|女士|博士|教授"
+    r"|(?<![名宣声简号堪据])称|(?<![小据来明听话解])说)"
+)
+_AFTER_NAME = re.compile(
+    rf"[、和与及（(]|{DEPART_WORDS}|{ARRIVE_WORDS}|表示|指出|认为|透露|介绍|坦言|直言|回应|强调|提到|告诉|写道|发文|宣布|称|说"
+)
+_LATIN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ -][A-Z][a-zA-Z'ąćęłńóśźżäöüé]+){1,2}(?![A-Za-z])")
+_PERSON_CUE_AFTER = re.compile(r"\s*(?:[（(]|宣布|已|也|将|表示|称|离职|卸任|辞|离开|出任|加入|加盟|等|、|和|与)")
+_ORG_SUFFIX = re.compile(
+    r"[\u4e00-\u9fffA-Za-z0-9]{2,12}?(?:公司|集团|大学|研究院|研究所|实验室|银行|证券|基金|控股|科技|汽车|资本|学院)"
+)
+_CLAUSE_BREAK = re.compile(r"[，。；：！？,;:!?“”\"\n]")
+
+
+@dataclass(frozen=True)
+class PersonHit:
+    start: int
+    end: int
+    name: str
+    key: str
+    confidence: float
+    role: str = ""
+    org: str = ""  # organization written in front of the title, as written
+    unit: str = ""  # what sits between the organization and the title (达摩院自动驾驶实验室)
+    former: bool = False  # 原副总裁, 前CTO: the title is one the person no longer holds
+
+
+@cache
+def _tagger() -> Any:
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    # a private tokenizer: company names added here must not change anyone else's segmentation
+    tokenizer = jieba.Tokenizer()
+    for company in company_index().companies:
+        for name in (company.name, *company.aliases):
+            if not name.isascii():
+                tokenizer.add_word(name, 2000, "nt")
+    return jieba.posseg.POSTokenizer(tokenizer)
+
+
+@cache
+def _known_people() -> re.Pattern[str]:
+    """People the news names so often, bare, that a list beats guessing (马斯克 rarely has a title)."""
+    raw = resources.files("finews.enrich").joinpath("data/people.txt").read_text(encoding="utf-8")
+    names = {line.split("#")[0].strip() for line in raw.splitlines()} - {""}
+    return re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True))) or "(?!)")
+
+
+def _tag(text: str) -> list[tuple[str, str]]:
+    """Words with their dictionary tags; a word the dictionary lacks, found by the segmenter's HMM, is
+    tagged as a name: that is where unknown names come from, at a fraction of the cost of jieba's
+    part-of-speech HMM (which weighs every tag for every unknown character)."""
+    tagger = _tagger()
+    tags, freq = tagger.word_tag_tab, tagger.tokenizer.FREQ
+    out: list[tuple[str, str]] = []
+    for word in tagger.tokenizer.cut(text):
+        tag = tags.get(word) or ("x" if word in freq else "nr")
+        if tag == "nr" and len(word) == 3 and word[2] in _FUNCTION_CHARS and word not in freq:
+            out.extend([(word[:2], "nr"), (word[2], "x")])  # the HMM glues 于/因/已 to the name: 汪骏于
+        else:
+            out.append((word, tag))
+    return out
+
+
+def _is_han_name(token: str) -> bool:
+    if not 2 <= len(token) <= 4 or not all("\u4e00" <= c <= "\u9fff" for c in token):
+        return False
+    if token[:2] in _SURNAMES_2:
+        return len(token) >= 3
+    return token[0] in _SURNAMES_1 and len(token) <= 3
+
+
+def find_people(text: str) -> list[PersonHit]:
+    """People named in ``text``, longest and most confident first for overlapping candidates."""
+    cands: list[PersonHit] = []
+    for m in _NAME_AFTER_TITLE.finditer(text):
+        cands.append(_with_context(text, m.start("name"), m.end("name"), m["name"], 0.9))
+    tagged: set[str] = set()
+    tags = _tagger().word_tag_tab
+    for lo, hi in _pos_windows(text):
+        offset = lo
+        for word, flag in _tag(text[lo:hi]):
+            # two unknown characters are a name only where a name is expected next (华区卫健局 is not)
+            guess = len(word) == 2 and word not in tags
+            # 于/向/和 are surnames too, but 于本周 right after a name is a preposition phrase
+            if word[0] in _FUNCTION_CHARS and offset > 0 and text[offset - 1] > "\u2fff":
+                offset += len(word)
+                continue
+            if flag == "nr" and _is_han_name(word) and not (guess and not _AFTER_NAME.match(text, offset + 2)):
+                tagged.add(word)
+                cands.append(_with_context(text, offset, offset + len(word), word, 0.5))
+            offset += len(word)
+    for m in _NAME_BEFORE_ALIAS.finditer(text):
+        cands.append(_with_context(text, m.start("name"), m.end("name"), m["name"], 0.8))
+    for m in _NAME_BEFORE_EXIT.finditer(text):
+        cands.append(_with_context(text, m.start("name"), m.end("name"), m["name"], 0.6))
+    for m in re.finditer(rf"[{_DOTS}]", text):
+        start, end = m.start(), m.end()
+        while start > 0 and text[start - 1] in _TRANSLIT:
+            start -= 1
+        while end < len(text) and (text[end] in _TRANSLIT or (text[end] in _DOTS and end + 1 < len(text))):
+            end += 1
+        if m.start() - start >= 1 and end - m.end() >= 1:
+            name = text[start:end].strip(_DOTS)
+            cands.append(_with_context(text, start, start + len(name), name, 0.8))
+    for m in _LATIN_NAME.finditer(text):
+        before = text[max(0, m.start() - 12) : m.start()].rstrip()
+        titled = bool(_TITLE_END.search(before)) or before.endswith(("（", "("))
+        if (titled or _PERSON_CUE_AFTER.match(text, m.end())) and company_index().lookup(m[0]) is None:
+            cands.append(_with_context(text, m.start(), m.end(), m[0], 0.7 if titled else 0.5))
+    # a name found in one place is the same name elsewhere (found after the longer, dotted names);
+    # a name the dictionary knows as another kind of word (管理 after 高管) is a misreading, not spread
+    tagged.update(h.name for h in cands if h.confidence >= 0.6 and _is_han_name(h.name))
+    index = company_index()
+    tagged = {n for n in tagged if tags.get(n, "nr").startswith("nr") and index.lookup(n) is None}
+    for m in _known_people().finditer(text):
+        cands.append(_with_context(text, m.start(), m.end(), m[0], 0.7))
+    return _resolve(text, cands, tagged)
+
+
+def _pos_windows(text: str) -> list[tuple[int, int]]:
+    """Where part-of-speech tagging can find a name worth having: the rest of the text costs ~30 µs a
+    character to tag and only yields bare names, which the repeat search above recovers anyway.
+
+    The sentence around a move verb, up to 80 characters before it (the subject and the names
+    listed with it) and 50 after (离职的还有…),
+    a few characters after a title (王小川 where the title pattern only sees 王小), and the five
+    characters before a speech verb or an honorific (吴泳铭表示, 张三先生).
+    """
+    spans: list[tuple[int, int]] = []
+    for m in _MOVE_CUE.finditer(text):
+        lo = max(text.rfind(c, max(0, m.start() - 80), m.start()) for c in "。！？；!?;\n") + 1
+        ends = [e for e in (text.find(c, m.end(), m.end() + 50) for c in "。！？；!?;\n") if e >= 0]
+        hi = min(ends) + 1 if ends else min(len(text), m.end() + 50)
+        spans.append((max(lo, m.start() - 80), hi))
+    for m in TITLE_CHAIN.finditer(text):
+        if m.end() < len(text) and text[m.end()] in _SURNAME_CHARS:
+            spans.append((m.start(), min(len(text), m.end() + 5)))
+    for m in _SPEECH_CUE.finditer(text):
+        lo = max(0, m.start() - 5)
+        if not _SURNAME_CHARS.isdisjoint(text[lo + 1 : m.start() - 1]):
+            spans.append((lo, m.start()))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    budget = POS_BUDGET
+    for lo, hi in spans:
+        if merged and lo <= merged[-1][1]:
+            budget -= max(hi, merged[-1][1]) - merged[-1][1]
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            budget -= hi - lo
+            merged.append((lo, hi))
+        if budget <= 0:  # a page of nothing but 离职 must not cost a second per kilobyte
+            break
+    return merged
+
+
+def _with_context(text: str, start: int, end: int, name: str, confidence: float) -> PersonHit:
+    """Attach the titles and organization written right before the name: <org><unit><title>、<unit><title><name>."""
+    left = text[max(0, start - 60) : start]
+    breaks = list(_CLAUSE_BREAK.finditer(left))
+    left = left[breaks[-1].end() :] if breaks else left
+    segments = re.split(r"(?<=[\u4e00-\u9fffA-Za-z])[、兼及](?=\S)", left)
+    titled: list[tuple[str, str, str, bool]] = []  # (org, unit, title, former) from the name backwards
+    for seg in reversed(segments):
+        title = _TITLE_END.search(seg)
+        if not title:
+            break
+        rest = seg[: title.start()]
+        former = bool(re.search(r"(?:前|原|时任)$", rest))
+        rest = re.sub(r"(?:前|原|时任|的|旗下)+$", "", rest)
+        org, unit = _split_org(rest)
+        titled.append((org, unit, title[0], former))
+    if not titled:
+        return PersonHit(start, end, name, name, confidence)
+    titled.reverse()
+    org = next((t[0] for t in titled if t[0]), "")
+    units = [(t[0] + t[1]) if t[0] != org else t[1] for t in titled]
+    unit = next((u.strip("()（）、 ") for u in units if u.strip("()（）、 ")), "")
+    role = "、".join(t[2] for t in titled)
+    former = any(t[3] for t in titled)
+    return PersonHit(start, end, name, name, max(confidence, 0.9), role, org, unit, former)
+
+
+def _split_org(head: str) -> tuple[str, str]:
+    """``阿里巴巴达摩院自动驾驶实验室`` → (阿里巴巴, 达摩院自动驾驶实验室): the first known company, the rest a unit."""
+    head = re.sub(
+        r"^(?:据悉|此前|随后|同时|其中|当时|包括|以及|和|与|及|由|原|前|曾任|曾是|担任|作为|现任|时任)+", "", head
+    )
+    found = company_index().find(head)
+    if found:  # the company nearest the title employs the person (…企业 Wiz 前总裁)
+        start, end, _ = found[-1]
+        return head[start:end], head[end:].strip()
+    m = re.match(r"[A-Za-z][A-Za-z0-9.&\- ]{1,30}(?=[\u4e00-\u9fff]|$)", head)
+    if m:
+        return m[0].strip(), head[m.end() :].strip()
+    m = _ORG_SUFFIX.search(head)
+    if m:
+        return m[0], head[m.end() :].strip()
+    return "", head
+
+
+def _resolve(text: str, cands: list[PersonHit], tagged: set[str]) -> list[PersonHit]:
+    """Overlaps go to the most confident, then longest; a dotted name's last part alone refers back to it."""
+    cands.sort(key=lambda h: (-h.confidence, -(h.end - h.start), h.start))
+    taken: list[PersonHit] = []
+    used = bytearray(len(text) + 1)
+    for hit in cands:
+        if any(used[hit.start : hit.end]):
+            continue
+        if hit.name in company_index().by_alias or company_index().lookup(hit.name):
+            continue
+        taken.append(hit)
+        used[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
+    # 哈萨比斯 after 戴米斯·哈萨比斯: the same person, keyed on the full name
+    surnames = {}
+    for hit in taken:
+        parts = re.split(rf"[{_DOTS}]", hit.name)
+        if len(parts) > 1 and len(parts[-1]) >= 2:
+            surnames.setdefault(parts[-1], hit.name)
+    if surnames:
+        pattern = re.compile("|".join(map(re.escape, sorted(surnames, key=len, reverse=True))))
+        for m in pattern.finditer(text):
+            if not any(used[m.start() : m.end()]):
+                hit = _with_context(text, m.start(), m.end(), m[0], 0.7)
+                taken.append(replace(hit, key=surnames[m[0]]))
+                used[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+    if tagged:
+        again = re.compile("|".join(map(re.escape, sorted(tagged, key=len, reverse=True))))
+        for m in again.finditer(text):
+            if not any(used[m.start() : m.end()]):
+                taken.append(_with_context(text, m.start(), m.end(), m[0], 0.5))
+                used[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+    taken = [replace(h, key=surnames[h.name]) if h.name in surnames else h for h in taken]
+    taken.sort(key=lambda h: h.start)
+    # 翁荔（Lilian Weng）: the gloss names the person before it, it is not a second person
+    taken = [
+        h
+        for i, h in enumerate(taken)
+        if not (h.name.isascii() and i and text[taken[i - 1].end : h.start] in ("（", "("))
+    ]
+    counts: dict[str, int] = {}
+    for hit in taken:
+        counts[hit.key] = counts.get(hit.key, 0) + 1
+    out = [
+        PersonHit(h.start, h.end, h.name, h.key, min(0.95, h.confidence + 0.1), h.role, h.org, h.unit, h.former)
+        if counts[h.key] > 1 and h.confidence < 0.9
+        else h
+        for h in taken
+    ]
+    return sorted(out, key=lambda h: h.start)

@@ -1,0 +1,150 @@
+"""Understanding, run on every batch a source brings: near-duplicates before saving, the rest after.
+
+Before saving, each article gets its near-duplicate fingerprint and a verdict against everything
+archived in the window: a retitled item from the same source *replaces* its earlier version, a
+repost by another source *repeats* the first report (kept, linked, never published on its own).
+After saving (ids known), each new or changed article gets its story, company/person mentions and
+executive moves. State lives in the archive, so a restart resumes where the last run stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from ..extract.clean import html_to_text
+from ..model import Article
+from .dedup import Fingerprint, Layer, NearDuplicateIndex
+from .entities import CONFIDENT, extract_mentions
+from .events import ExecutiveMove, extract_moves
+from .stories import Story, StoryClusterer
+
+if TYPE_CHECKING:
+    from ..store.findings import Findings
+    from ..store.sql import SQLArchive
+
+log = logging.getLogger(__name__)
+
+
+class Understanding:
+    def __init__(self, index: NearDuplicateIndex | None = None, clusterer: StoryClusterer | None = None) -> None:
+        self.index = index or NearDuplicateIndex()
+        self.clusterer = clusterer or StoryClusterer()
+        self._source_of: dict[str, str] = {}  # identity → source, to prefer a source's own earlier version
+
+    @classmethod
+    def resume(cls, archive: SQLArchive, now: datetime) -> Understanding:
+        """The index of the recent window and the stories still open, as the archive holds them."""
+        understanding = cls()
+        window = understanding.index.settings.window_days or 14.0
+        for stored in archive.recent_fingerprints(now - timedelta(days=window)):
+            try:
+                fp = Fingerprint.from_bytes(stored.fingerprint)
+            except ValueError:  # written by another version of the fingerprinting: it will be rebuilt on update
+                continue
+            root = stored.root if stored.root in understanding.index else stored.identity
+            understanding.index.insert(
+                stored.identity, fp, source=stored.source, url=stored.url, guid=stored.guid, root=root
+            )
+            understanding._source_of[stored.identity] = stored.source
+        since = now - timedelta(days=understanding.clusterer.settings.max_gap_days)
+        for story in archive.recent_stories(since):
+            understanding.clusterer.restore(_story_from_state(story.id, story.state, story.members))
+        return understanding
+
+    def link_duplicates(self, batch: Sequence[Article]) -> None:
+        """Fingerprint each article and mark what it replaces or repeats (read by the archive's save)."""
+        for article in batch:
+            verdict = self.index.add(
+                article.identity,
+                article.title,
+                _text(article),
+                article.published,
+                source=article.source,
+                url=article.canonical_url,
+                guid=article.guid or "",
+            )
+            article.fingerprint = self.index.fingerprint(article.identity).to_bytes()
+            self._source_of[article.identity] = article.source
+            if verdict.target is None or verdict.target == article.identity:
+                continue
+            if verdict.matches and verdict.matches[0].layer in (Layer.URL, Layer.GUID):
+                continue  # the same article again: the archive's own identity match updates it
+            # the source's own earlier version wins over another source's copy of the same text
+            own = next((m.doc_id for m in verdict.matches if self._source_of.get(m.doc_id) == article.source), None)
+            if own is not None and own != article.identity:
+                article.replaces = own
+            elif verdict.action == "link":
+                article.repeats = verdict.target
+
+    def describe(self, changed: Sequence[Article]) -> list[Findings]:
+        """Story, mentions and moves of each saved (new or changed) article."""
+        from ..store.findings import Findings
+
+        found = []
+        for article in changed:
+            if article.id is None:
+                continue
+            try:
+                mentions = extract_mentions(article)
+                moves = [_with_article(m, article) for m in extract_moves(article)]
+            except Exception:  # one odd text must not cost the batch its stories and the others' entities
+                log.exception("entities of article %s", article.id)
+                mentions, moves = [], []
+            entities = {m.key for m in mentions if m.confidence >= CONFIDENT}
+            same_as = str(article.duplicate_of) if article.duplicate_of else None
+            assignment = self.clusterer.add(
+                str(article.id), article.title, _text(article), article.published, same_as=same_as, entities=entities
+            )
+            story = self.clusterer.stories[assignment.story]
+            found.append(
+                Findings(
+                    article_id=article.id,
+                    story_id=int(story.id),
+                    story_title=article.title if assignment.new else "",
+                    story_state=_state_of(story),
+                    story_size=len(story.members),
+                    story_first=_when(story.first),
+                    story_last=_when(story.last),
+                    mentions=mentions,
+                    moves=moves,
+                )
+            )
+        return found
+
+
+def _text(article: Article) -> str:
+    return html_to_text(article.content_html) if article.content_html else article.summary
+
+
+def _with_article(move: ExecutiveMove, article: Article) -> ExecutiveMove:
+    return replace(move, article_id=article.id, url=article.url)
+
+
+def _when(stamp: float | None) -> datetime | None:
+    return datetime.fromtimestamp(stamp, UTC) if stamp is not None else None
+
+
+def _state_of(story: Story) -> dict:
+    return {
+        "terms": story.terms,
+        "recent": story.recent,
+        "entities": sorted(story.entities),
+        "first": story.first,
+        "last": story.last,
+    }
+
+
+def _story_from_state(story_id: int, state: dict, members: list[int]) -> Story:
+    return Story(
+        id=str(story_id),
+        members=[str(m) for m in members],
+        terms=dict(state.get("terms", {})),
+        recent=list(state.get("recent", [])),
+        entities=set(state.get("entities", [])),
+        first=state.get("first"),
+        last=state.get("last"),
+    )

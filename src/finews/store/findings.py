@@ -1,0 +1,172 @@
+"""What the enrich stage learned about archived articles: duplicate groups, stories, mentions, moves.
+
+Kept apart from :mod:`.sql` so the article table's hot path stays small; :class:`~.sql.SQLArchive`
+exposes these as methods.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, and_, delete, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
+
+from .rows import naive_utc
+from .schema import articles, mentions, move_reports, moves, stories
+
+if TYPE_CHECKING:  # the enrich stage loads jieba; the archive must open without it
+    from ..enrich.entities import Mention
+    from ..enrich.events import ExecutiveMove
+
+
+@dataclass(frozen=True)
+class StoredFingerprint:
+    identity: str
+    source: str
+    url: str
+    guid: str
+    fingerprint: bytes
+    root: str  # identity of the group's first report (its own when it is the first)
+
+
+@dataclass(frozen=True)
+class StoredStory:
+    id: int
+    state: dict
+    members: list[int]
+
+
+@dataclass(frozen=True)
+class Findings:
+    """Everything learned about one article, saved in one go."""
+
+    article_id: int
+    story_id: int | None
+    story_title: str
+    story_state: dict | None  # the clusterer's profile of the story after this article joined
+    story_size: int
+    story_first: datetime | None
+    story_last: datetime | None
+    mentions: Sequence[Mention]
+    moves: Sequence[ExecutiveMove]
+
+
+def _identity(canonical_url: str | None, source: str, guid: str | None) -> str:
+    return canonical_url or f"guid:{source}:{guid}"
+
+
+def recent_fingerprints(engine: Engine, since: datetime) -> Iterator[StoredFingerprint]:
+    root = aliased(articles)
+    query = (
+        select(
+            articles.c.canonical_url, articles.c.source, articles.c.guid, articles.c.fingerprint,
+            root.c.canonical_url.label("root_url"), root.c.source.label("root_source"), root.c.guid.label("root_guid"),
+            root.c.fetched_at.label("root_at"),
+        )
+        .select_from(articles.outerjoin(root, articles.c.duplicate_of == root.c.id))
+        # by arrival, not publication: what came in during the window is what a new report may repeat
+        .where(articles.c.fetched_at >= naive_utc(since), articles.c.fingerprint.is_not(None))
+        .order_by(articles.c.fetched_at, articles.c.id)
+    )  # fmt: skip
+    cutoff = naive_utc(since)
+    with engine.connect() as conn:
+        for r in conn.execute(query):
+            own = _identity(r.canonical_url, r.source, r.guid)
+            # a root older than the window is not loaded: the group then starts again from this article
+            in_window = r.root_at is not None and r.root_at >= cutoff
+            first = _identity(r.root_url, r.root_source, r.root_guid) if in_window else own
+            yield StoredFingerprint(own, r.source, r.canonical_url or "", r.guid or "", r.fingerprint, first)
+
+
+def recent_stories(engine: Engine, since: datetime) -> Iterator[StoredStory]:
+    query = select(stories.c.id, stories.c.state).where(stories.c.last_at >= naive_utc(since))
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+        for row in rows:
+            members = conn.execute(select(articles.c.id).where(articles.c.story_id == row.id)).scalars().all()
+            yield StoredStory(row.id, json.loads(row.state), list(members))
+
+
+def save_findings(engine: Engine, batch: Sequence[Findings]) -> None:
+    with engine.begin() as conn:
+        for found in batch:
+            _save_one(conn, found)
+
+
+def _save_one(conn: Connection, found: Findings) -> None:
+    conn.execute(articles.update().where(articles.c.id == found.article_id).values(story_id=found.story_id))
+    if found.story_id is not None and found.story_state is not None:
+        values = {
+            "title": found.story_title,
+            "size": found.story_size,
+            "first_at": naive_utc(found.story_first),
+            "last_at": naive_utc(found.story_last),
+            "state": json.dumps(found.story_state, ensure_ascii=False),
+        }
+        updated = conn.execute(stories.update().where(stories.c.id == found.story_id).values(**values))
+        if not updated.rowcount:
+            conn.execute(stories.insert().values(id=found.story_id, **values))
+    # an updated article is analysed again from scratch
+    conn.execute(delete(mentions).where(mentions.c.article_id == found.article_id))
+    if found.mentions:
+        conn.execute(
+            mentions.insert(),
+            [
+                {
+                    "article_id": found.article_id, "kind": m.kind, "key": m.key, "name": m.name or m.text,
+                    "text": m.text, "field": m.field, "start": m.start, "end": m.end, "confidence": m.confidence,
+                    "origin": m.source, "role": m.role, "org": m.org,
+                }
+                for m in found.mentions
+            ],
+        )  # fmt: skip
+    conn.execute(delete(move_reports).where(move_reports.c.article_id == found.article_id))
+    for move in found.moves:
+        _save_move(conn, move, found.article_id)
+
+
+def _save_move(conn: Connection, move: ExecutiveMove, article_id: int) -> None:
+    """One row per (person, organization) however many articles report it; each report is kept as evidence."""
+    key = and_(moves.c.person == move.person, moves.c.org_key == move.org_key)
+    row = conn.execute(select(moves).where(key)).first()
+    if row is None:
+        move_id = conn.execute(
+            moves.insert().values(
+                person=move.person, org_key=move.org_key, org=move.org, role=move.role, unit=move.unit,
+                when=move.when, when_text=move.when_text, destination=move.destination, evidence=move.evidence,
+                confidence=move.confidence,
+            )
+        ).inserted_primary_key[0]  # fmt: skip
+    else:
+        move_id = row.id
+        fill = {
+            name: getattr(move, name)
+            for name in ("role", "unit", "destination", "when_text")
+            if getattr(move, name) and not getattr(row, name)
+        }
+        if move.when and (not row.when or len(move.when) > len(row.when)):  # 2021-08 is better than 2021
+            fill["when"], fill["when_text"] = move.when, move.when_text
+        if fill:
+            conn.execute(moves.update().where(moves.c.id == move_id).values(**fill))
+    conn.execute(
+        move_reports.insert().prefix_with("OR IGNORE", dialect="sqlite"),
+        {"move_id": move_id, "article_id": article_id, "evidence": move.evidence},
+    )
+
+
+def list_moves(engine: Engine) -> list[dict]:
+    """Every executive move with its reports, newest first: the data of the talent-flow view."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(moves).order_by(moves.c.when.desc().nulls_last(), moves.c.id)).all()
+        reports: dict[int, list[dict]] = {}
+        query = select(move_reports.c.move_id, articles.c.id, articles.c.url, articles.c.title).join(
+            articles, articles.c.id == move_reports.c.article_id
+        )
+        for r in conn.execute(query):
+            reports.setdefault(r.move_id, []).append({"article_id": r.id, "url": r.url, "title": r.title})
+    return [{**dict(row._mapping), "reports": reports.get(row.id, [])} for row in rows]

@@ -1,0 +1,203 @@
+"""Near-duplicate index: normalization, exact layers, policy, persistence, bad input and the labeled pairs."""
+
+from __future__ import annotations
+
+import functools
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from finews.enrich.dedup import Fingerprint, Layer, NearDuplicateIndex, Settings, fingerprint, similarity
+from finews.enrich.normalize import normalize, to_simplified
+from finews.model import BEIJING
+
+from .corpus import held_out, labeled_scores, load_all, load_pairs
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=BEIJING)
+BODY = (
+    "近日有用户分享了一起堪称RTX 40系列最惨烈的显卡损坏案例，其RTX 4080 Super显卡因短路故障，PCB板都被直接烧穿一个洞。"
+    "据该用户描述，他在测试平台上安装这块显卡后，GPU几乎立即开始喷火，从拆机后的照片可见，短路发生的区域位于供电模块附近，"
+    "周围的元件已经完全烧毁，维修已无可能。厂商表示将为该用户提供更换服务，并调查故障原因。"
+)
+OTHER = (
+    "商务部发布公告，将20家日本实体列入出口管制管控名单。根据出口管制法和两用物项出口管制条例等法律法规有关规定，"
+    "为维护国家安全和利益，履行防扩散等国际义务，决定禁止出口经营者向上述实体出口两用物项，正在开展的相关活动应当立即停止。"
+)
+
+
+def test_normalize_folds_script_width_case_and_punctuation() -> None:
+    assert normalize("臺灣ＡＩ晶片：１０億元！Hello, World") == "台湾ai晶片10亿元helloworld"
+    assert to_simplified("發佈財報") == "发布财报"
+    assert normalize("") == ""
+    assert normalize("！？。，、") == ""
+
+
+def test_traditional_and_simplified_copies_match() -> None:
+    simplified = fingerprint("显卡短路烧穿PCB", BODY, T0)
+    traditional = fingerprint("顯卡短路燒穿PCB", to_traditional(BODY), T0)
+    assert similarity(simplified, traditional) > 0.9
+
+
+def to_traditional(text: str) -> str:
+    import opencc
+
+    return opencc.OpenCC("s2t").convert(text)
+
+
+def test_exact_layers_and_policy() -> None:
+    index = NearDuplicateIndex()
+    assert index.add("a", "显卡短路烧穿PCB", BODY, T0, source="cnbeta", url="u1", guid="g1").action == "new"
+    same_url = index.check("标题改了", OTHER, T0, source="other", url="u1")
+    assert (same_url.action, same_url.target, same_url.matches[0].layer) == ("update", "a", Layer.URL)
+    same_guid = index.check("x", OTHER, T0, source="cnbeta", guid="g1")
+    assert same_guid.matches[0].layer == Layer.GUID
+    copy = index.check("显卡短路烧穿PCB", BODY, T0 + timedelta(hours=1), source="ithome")
+    assert (copy.action, copy.matches[0].layer) == ("link", Layer.CONTENT)
+
+
+def test_retitled_same_source_updates_and_other_source_links() -> None:
+    index = NearDuplicateIndex()
+    index.add("a", "堪称最惨烈！RTX 4080 Super短路 严重到PCB都被烧穿", BODY, T0, source="cnbeta")
+    retitled = index.add(
+        "b", "RTX4080 Super短路：严重到PCB都被烧穿 堪称最惨烈", BODY + "编辑：小明", T0, source="cnbeta"
+    )
+    assert (retitled.action, retitled.target) == ("update", "a")
+    assert retitled.matches[0].layer == Layer.NEAR and retitled.matches[0].similarity > 0.8
+    repost = index.add("c", "RTX 4080 Super显卡短路烧穿PCB", "据快科技报道，" + BODY, T0, source="ithome")
+    assert (repost.action, repost.target) == ("link", "a")
+    assert index.root("c") == "a"
+
+
+def test_different_news_on_one_template_stays_apart() -> None:
+    index = NearDuplicateIndex()
+    index.add("a", "2022年11月1日新闻联播文字版完整版", "", T0)
+    assert index.check("2022年11月12日新闻联播文字版完整版", "", T0).action == "new"
+    assert index.check("2022年11月1日新闻联播文字版完整版", "", T0).action == "link"
+    index.add("b", "显卡短路烧穿PCB", BODY, T0)
+    assert index.check("商务部将20家日本实体列入出口管制管控名单", OTHER, T0).action == "new"
+
+
+def test_time_window() -> None:
+    index = NearDuplicateIndex(Settings(window_days=3))
+    index.add("a", "显卡短路烧穿PCB", BODY + "一", T0)
+    assert index.check("显卡短路", BODY + "二", T0 + timedelta(days=2)).action == "link"
+    assert index.check("显卡短路", BODY + "二", T0 + timedelta(days=5)).action == "new"
+    assert index.prune(T0 + timedelta(days=1)) == 1 and len(index) == 0
+
+
+def test_state_round_trips_as_bytes() -> None:
+    index = NearDuplicateIndex()
+    index.add("a", "显卡短路烧穿PCB", BODY, T0, source="cnbeta", url="u1")
+    index.add("b", "商务部出口管制", OTHER, None, source="mofcom")
+    fp = index.fingerprint("a")
+    assert Fingerprint.from_bytes(fp.to_bytes()) == fp
+    again = NearDuplicateIndex.loads(index.dumps())
+    assert len(again) == 2 and again.fingerprint("b").published is None
+    assert again.check("显卡短路烧穿PCB 更新", BODY, T0, source="cnbeta").target == "a"
+    index.remove("a")
+    assert "a" not in index and index.check("x", BODY, T0, url="u1").action == "new"
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("", ""),
+        ("标题", ""),
+        ("", BODY),
+        ("Apple releases iOS 19", "Apple today released iOS 19 with a new design. " * 20),
+    ],
+)
+def test_bad_input_does_not_crash(title: str, text: str) -> None:
+    index = NearDuplicateIndex()
+    index.add("a", title, text, None)
+    index.add("b", title, text, T0)
+    assert index.check(title, text).action in {"new", "update", "link"}
+
+
+def test_english_only_copies_match() -> None:
+    text = "Apple today released iOS 19 with a redesigned home screen, new privacy controls and faster Siri. " * 5
+    index = NearDuplicateIndex()
+    index.add("a", "Apple releases iOS 19", text, T0, source="x")
+    assert index.check("Apple has released iOS 19", text + " Update: fixed a typo.", T0, source="y").action == "link"
+
+
+def test_one_megabyte_article_is_bounded() -> None:
+    huge = (BODY * 4000)[:1_000_000]
+    index = NearDuplicateIndex()
+    start = time.perf_counter()
+    index.add("a", "巨长的文章", huge, T0)
+    verdict = index.add("b", "巨长的文章 转载", huge, T0, source="other")
+    assert time.perf_counter() - start < 1.0
+    assert verdict.action == "link"
+
+
+def test_generic_headlines_alone_do_not_match() -> None:
+    index = NearDuplicateIndex()
+    index.add("a", "JavaScript Objects", "", T0, source="x")
+    index.add("b", "Imposter Syndrome", "", T0, source="x")
+    assert index.check("JAVASCRIPT OBJECTS", "", T0, source="y").action == "new"  # not even the content layer
+    assert index.check("Overcoming Imposter Syndrome", "", T0, source="y").action == "new"
+    index.add("c", "中关村智用人工智能伙伴计划报名已开放，八大服务帮助AI落地", "", T0, source="x")
+    assert index.check("“中关村智用人工智能伙伴计划”报名已开放，八大服务助力AI落地", "", T0, source="y").target == "c"
+
+
+def test_quoted_headline_finds_its_original() -> None:
+    index = NearDuplicateIndex()
+    index.add("a", "不改一行代码！快速部署 Next.js 博客到 Serverless SSR", "", T0, source="infoq")
+    repost = "#小Q分享# 《不改一行代码！快速部署 Next.js 博客到 Serverless SSR》近期，腾讯云 Serverless 团队发布了"
+    assert index.check(repost, "", T0, source="weibo").target == "a"
+    # and the other way round: the repost came first
+    index = NearDuplicateIndex()
+    index.add("b", repost, "", T0, source="weibo")
+    assert index.check("不改一行代码！快速部署 Next.js 博客到 Serverless SSR", "", T0, source="infoq").target == "b"
+
+
+def test_containment_needs_a_shared_headline() -> None:
+    index = NearDuplicateIndex()
+    index.add("a", "RTX 4080 Super显卡短路烧穿PCB 堪称最惨烈", BODY + OTHER, T0, source="x")
+    # The first report inside a longer text: a repost that adds a paragraph, or a question quoting it.
+    assert index.check("RTX 4080 Super短路烧穿PCB", BODY + "你怎么看？", T0, source="y").action == "link"
+    # The same paragraph under an unrelated headline is another item that reuses it.
+    assert index.check("商务部回应日本实体出口管制问题", BODY + "你怎么看？", T0, source="y").action == "new"
+
+
+def test_a_dropped_year_is_not_another_number() -> None:
+    a = fingerprint("2026年央视3·15晚会主题官宣", "", T0)
+    b = fingerprint("央视3·15晚会主题官宣", "", T0)
+    c = fingerprint("2025年央视3·15晚会主题官宣", "", T0)
+    assert similarity(a, b) >= Settings().threshold > similarity(a, c)
+
+
+@functools.cache
+def _scores(corpora: Path) -> dict[str, tuple[float, float, float]]:
+    return labeled_scores(load_all(corpora), load_pairs())
+
+
+@pytest.fixture
+def labeled(corpora: Path) -> dict[str, tuple[float, float, float]]:
+    return _scores(corpora)
+
+
+def test_labeled_pairs_are_well_formed() -> None:
+    pairs = load_pairs()
+    assert len(pairs) >= 300
+    assert sum(p.label for p in pairs) >= 90 and sum(not p.label for p in pairs) >= 200
+    assert len({frozenset((p.a, p.b)) for p in pairs}) == len(pairs)
+    held = [p for p in pairs if held_out(p)]
+    assert len(held) >= 100 and len(held) >= len(pairs) / 3
+    assert sum(p.label for p in held) >= 40
+
+
+def test_labeled_pairs_tuning_floor(labeled: dict[str, tuple[float, float, float]]) -> None:
+    """Guards the part the thresholds were chosen on (P 1.00, R 0.88, F1 0.938 when this was written)."""
+    precision, recall, f1 = labeled["tuning"]
+    assert precision >= 0.97 and recall >= 0.86 and f1 >= 0.92, labeled
+
+
+def test_labeled_pairs_held_out(labeled: dict[str, tuple[float, float, float]]) -> None:
+    """The target, on pairs no threshold was tuned on (P 0.93, R 1.00, F1 0.966 when this was written);
+    over all pairs P 0.97, R 0.94, F1 0.951."""
+    assert labeled["held_out"][2] >= 0.95, labeled
+    assert labeled["all"][2] >= 0.94, labeled

@@ -1,0 +1,97 @@
+import time
+from datetime import datetime
+
+from finews.enrich.events import ExecutiveMove, extract_moves, merge_moves
+from finews.model import BEIJING, Article
+
+from .labeled import labeled_articles, load_labels, reference_article, score
+
+EASTMONEY = {
+    ("王刚", "阿里巴巴"), ("吴恩达", "百度"), ("李飞飞", "谷歌"), ("张潼", "腾讯"), ("魏秀参", "旷视"),
+    ("马维英", "字节跳动"), ("李磊", "字节跳动"), ("曾文军", "微软"), ("王长虎", "字节跳动"), ("漆远", "蚂蚁集团"),
+}  # fmt: skip
+
+
+def test_reference_posts(reference) -> None:
+    em = extract_moves(reference_article(reference, "jekyll-eastmoney-post.md"))
+    kr = extract_moves(reference_article(reference, "hexo-36kr-post.md"))
+    assert {m.key for m in em} >= EASTMONEY
+    found = {m.key: m for m in merge_moves([*em, *kr])}
+    assert len(found) >= 10
+    assert {("金榕", "阿里巴巴"), ("于建强", "京东"), ("梅晓", "字节跳动"), ("周伯文", "京东")} <= set(found)
+    # 去年8月 / 同年10月 / 今年年初 resolved from the 36kr post's date, and agreeing with the eastmoney post
+    assert found[("李磊", "字节跳动")].when == "2021-08"
+    assert found[("王长虎", "字节跳动")].when == "2021-10"
+    assert found[("王刚", "阿里巴巴")].when == "2022-01"
+    assert found[("吴恩达", "百度")].when == "2017-03-20"
+    assert "南京理工大学" in found[("魏秀参", "旷视")].destination
+    assert "龙湖" in found[("王长虎", "字节跳动")].destination
+    # the same move from both articles is one record that remembers both reports
+    assert len(found[("李磊", "字节跳动")].reports) == 2
+    assert found[("漆远", "蚂蚁集团")].role == "副总裁、首席数据科学家"
+
+
+def test_labeled_set_precision_recall(reference, corpora) -> None:
+    articles = labeled_articles(reference, corpora)
+    tuning = score(load_labels("tuning"), articles, extract_moves)
+    heldout = score(load_labels("heldout"), articles, extract_moves)
+    assert tuning.gold >= 60 and heldout.gold >= 30
+    # tuning measured 0.962 / 0.785 (51 of 65): the rules were written reading these articles, so
+    # the floors only catch regressions, about three moves of slack
+    assert tuning.precision >= 0.9, tuning
+    assert tuning.recall >= 0.74, tuning
+    assert tuning.dated_right >= 0.85 * tuning.dated, tuning
+    # held-out measured 0.75 / 0.29 (12 of 16 predicted, 41 labeled): the honest figure. Most misses
+    # are moves a pattern cannot see (tables, 离开 with no object, a name glossed in Latin and then
+    # reused in Chinese); floors leave one or two moves of slack on a small sample
+    assert heldout.precision >= 0.6, heldout
+    assert heldout.recall >= 0.24, heldout
+
+
+def test_list_row_and_names_after_the_verb() -> None:
+    when = datetime(2026, 2, 27, tzinfo=BEIJING)
+    text = (
+        "<p>xAI的12名联合创始人中，已有7人离职。</p><p>Greg Yang（2026年1月）：因莱姆病离职，并淡出日常运营。</p>"
+        "<p>OpenAI的伦理负责人张三离职。其他离职高管还包括安全系统主管李四，以及首席科学家王五。</p>"
+    )
+    article = Article(source="s", url="u", title="xAI与OpenAI高管离职", published=when, content_html=text)
+    found = {m.key: m for m in extract_moves(article)}
+    assert {("Greg Yang", "xAI"), ("张三", "OpenAI"), ("李四", "OpenAI"), ("王五", "OpenAI")} <= set(found)
+    assert found[("Greg Yang", "xAI")].when == "2026-01"
+
+
+def test_leaving_the_company_named_in_the_title() -> None:
+    article = Article(
+        source="s", url="u", title="xAI再失两员大将", summary="本周，Zihang Dai、Guodong Zhang已离开公司。"
+    )
+    assert {m.key for m in extract_moves(article)} == {("Zihang Dai", "xAI"), ("Guodong Zhang", "xAI")}
+    # 离开 with no organization after it stays a weak cue
+    assert extract_moves(Article(source="s", url="u", title="t", summary="张三离开了房间。")) == []
+
+
+def test_appointment_alone_is_not_a_move() -> None:
+    article = Article(source="s", url="u", title="t", summary="2023年，张三出任腾讯CEO。李四加入阿里巴巴。")
+    assert extract_moves(article) == []
+
+
+def test_former_title_with_arrival_is_a_move() -> None:
+    when = datetime(2022, 1, 5, tzinfo=BEIJING)
+    article = Article(
+        source="s", url="u", title="t", published=when, summary="11月，蚂蚁金服原副总裁漆远加盟复旦大学。"
+    )
+    (move,) = extract_moves(article)
+    assert (move.person, move.org_key, move.when, move.destination) == ("漆远", "蚂蚁集团", "2021-11", "复旦大学")
+
+
+def test_merge_prefers_precise_dates() -> None:
+    a = ExecutiveMove("李磊", "字节跳动", "字节跳动", when="2021", url="a")
+    b = ExecutiveMove("李磊", "字节", "字节跳动", when="2021-08", destination="UCSB", url="b")
+    (merged,) = merge_moves([a, b])
+    assert (merged.when, merged.destination, merged.reports) == ("2021-08", "UCSB", ("a", "b"))
+
+
+def test_bad_input_is_bounded() -> None:
+    for text in ["", "Executive John Smith resigned from Acme.", "离职" * 10_000, "辞职。" * 300_000]:
+        start = time.perf_counter()
+        assert isinstance(extract_moves(Article(source="s", url="u", title="", content_html=f"<p>{text}</p>")), list)
+        assert time.perf_counter() - start < 60

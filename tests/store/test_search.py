@@ -1,0 +1,104 @@
+"""Chinese full-text search: short queries, ranking, snippets, filters, hostile queries."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from finews.extract import prepare
+from finews.model import Article
+from finews.store import open_archive
+from finews.store.search import SearchFilters, match_expression
+
+BJ = timezone(timedelta(hours=8))
+NOW = datetime(2022, 6, 1, tzinfo=BJ)
+
+
+def _article(n: int, title: str, body: str, *, source: str = "em", days_ago: int = 1, cats=()) -> Article:
+    return prepare(
+        Article(
+            source=source,
+            url=f"https://news.example.cn/a/{n}.html",
+            title=title,
+            content_html=f"<p>{body}</p>",
+            published=NOW - timedelta(days=days_ago),
+            categories=list(cats),
+        )
+    )
+
+
+@pytest.fixture
+def filled(archive):
+    archive.save(
+        [
+            _article(1, "贵州茅台发布年报", "贵州茅台股份有限公司今日发布年度报告，营业收入增长。", cats=["证券时报"]),
+            _article(2, "阿里副总裁王刚离职创业", "阿里巴巴副总裁王刚已离职，将在清洁机器人领域创业。"),
+            _article(3, "京东副总裁于建强离职", "京东集团副总裁于建强离职，此前负责京东云。", source="kr", days_ago=30),
+            _article(4, "离职潮来袭", "多位高管离职。", source="kr", days_ago=400),
+            _article(5, "Apple releases iOS 16", "Apple announced iOS 16 at WWDC with a new lock screen."),
+        ]
+    )
+    return archive
+
+
+def test_two_character_queries_match_inside_longer_words(filled):
+    assert {h.article.title for h in filled.search("茅台").hits} == {"贵州茅台发布年报"}
+    titles = [h.article.title for h in filled.search("离职").hits]
+    assert set(titles) == {"阿里副总裁王刚离职创业", "京东副总裁于建强离职", "离职潮来袭"}
+    assert filled.search("离职").total == 3
+
+
+def test_title_matches_and_recent_articles_rank_first(filled):
+    titles = [h.article.title for h in filled.search("离职").hits]
+    assert titles[-1] == "离职潮来袭"  # a year older than the others
+
+
+def test_multi_word_queries_need_every_word(filled):
+    assert [h.article.title for h in filled.search("阿里 离职").hits] == ["阿里副总裁王刚离职创业"]
+    assert filled.search("茅台 离职").total == 0
+    assert [h.article.title for h in filled.search("iOS lock screen").hits] == ["Apple releases iOS 16"]
+
+
+def test_snippets_are_highlighted_original_text(filled):
+    hit = filled.search("机器人").hits[0]
+    assert "<mark>机器人</mark>" in hit.snippet and "\u2063" not in hit.snippet
+    assert "清洁<mark>机器人</mark>领域" in hit.snippet
+
+
+def test_filters(filled):
+    assert filled.search("离职", SearchFilters(source="kr")).total == 2
+    assert filled.search("年报", SearchFilters(category="证券时报")).total == 1
+    since = NOW - timedelta(days=60)
+    assert filled.search("离职", SearchFilters(since=since)).total == 2
+    assert filled.search("离职", SearchFilters(until=since)).total == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', '"离职', "*", "离*", "AND", "离职 AND", "OR OR", "NOT 离职", "(离职", "离职)", "NEAR(a b)", "title:离职",
+     "^", "-", "''", "\x00", "离职" * 500, "   ", "😀"],
+)  # fmt: skip
+def test_fts_syntax_in_queries_never_errors(filled, query):
+    results = filled.search(query)
+    assert results.total >= 0
+
+
+def test_huge_page_numbers_are_empty_pages(filled):
+    assert filled.search("离职", offset=10**12).hits == []
+    assert filled.search("离职", limit=10**9).total == 3
+
+
+def test_updates_and_reopen_keep_the_index_current(tmp_path):
+    path = tmp_path / "a.db"
+    with open_archive(path) as archive:
+        archive.save([_article(1, "旧标题", "旧的正文内容。")])
+        archive.save([_article(1, "新标题", "更新后的正文内容。")])
+        assert archive.search("旧标题").total == 0 and archive.search("新标题").total == 1
+    with open_archive(path) as archive:
+        assert archive.search("更新").total == 1
+
+
+def test_match_expression_quotes_everything():
+    assert match_expression('离职 "AND" *') == '"离职" AND "AND"'
+    assert match_expression("  ") is None
