@@ -70,6 +70,15 @@ def test_retitled_same_source_updates_and_other_source_links() -> None:
     assert index.root("c") == "a"
 
 
+def test_a_sources_own_earlier_version_wins_over_a_closer_copy_elsewhere() -> None:
+    index = NearDuplicateIndex()
+    index.add("mine", "RTX 4080 Super短路烧穿PCB", BODY, T0, source="cnbeta")
+    index.add("theirs", "堪称最惨烈！RTX 4080 Super短路 严重到PCB都被烧穿", BODY, T0, source="ithome")
+    # the same title as the other source's copy, so that copy is the closest match
+    again = index.add("mine-2", "堪称最惨烈！RTX 4080 Super短路 严重到PCB都被烧穿", BODY, T0, source="cnbeta")
+    assert (again.action, again.target) == ("update", "mine")
+
+
 def test_different_news_on_one_template_stays_apart() -> None:
     index = NearDuplicateIndex()
     index.add("a", "2022年11月1日新闻联播文字版完整版", "", T0)

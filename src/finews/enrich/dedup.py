@@ -231,10 +231,13 @@ class NearDuplicateIndex:
         if not matches:
             return Verdict("new")
         best = matches[0]
-        meta = self._meta[best.doc_id]
-        if best.layer in (Layer.URL, Layer.GUID) or (source and meta.source == source):
+        if best.layer in (Layer.URL, Layer.GUID):
             return Verdict("update", best.doc_id, matches)
-        return Verdict("link", meta.root, matches)
+        # the source's own earlier version wins over another source's copy of the same text, even a closer one
+        own = next((m for m in matches if source and self._meta[m.doc_id].source == source), None)
+        if own is not None:
+            return Verdict("update", own.doc_id, matches)
+        return Verdict("link", self._meta[best.doc_id].root, matches)
 
     def add(
         self,

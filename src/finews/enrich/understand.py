@@ -33,7 +33,6 @@ class Understanding:
     def __init__(self, index: NearDuplicateIndex | None = None, clusterer: StoryClusterer | None = None) -> None:
         self.index = index or NearDuplicateIndex()
         self.clusterer = clusterer or StoryClusterer()
-        self._source_of: dict[str, str] = {}  # identity → source, to prefer a source's own earlier version
 
     @classmethod
     def resume(cls, archive: SQLArchive, now: datetime) -> Understanding:
@@ -49,7 +48,6 @@ class Understanding:
             understanding.index.insert(
                 stored.identity, fp, source=stored.source, url=stored.url, guid=stored.guid, root=root
             )
-            understanding._source_of[stored.identity] = stored.source
         since = now - timedelta(days=understanding.clusterer.settings.max_gap_days)
         for story in archive.recent_stories(since):
             understanding.clusterer.restore(_story_from_state(story.id, story.state, story.members))
@@ -68,16 +66,13 @@ class Understanding:
                 guid=article.guid or "",
             )
             article.fingerprint = self.index.fingerprint(article.identity).to_bytes()
-            self._source_of[article.identity] = article.source
             if verdict.target is None or verdict.target == article.identity:
                 continue
-            if verdict.matches and verdict.matches[0].layer in (Layer.URL, Layer.GUID):
+            if verdict.matches[0].layer in (Layer.URL, Layer.GUID):
                 continue  # the same article again: the archive's own identity match updates it
-            # the source's own earlier version wins over another source's copy of the same text
-            own = next((m.doc_id for m in verdict.matches if self._source_of.get(m.doc_id) == article.source), None)
-            if own is not None and own != article.identity:
-                article.replaces = own
-            elif verdict.action == "link":
+            if verdict.action == "update":
+                article.replaces = verdict.target
+            else:
                 article.repeats = verdict.target
 
     def describe(self, changed: Sequence[Article]) -> list[Findings]:
