@@ -295,7 +295,7 @@ def serve(
 
     try:
         cfg = load_config(config)
-        application = create_app(cfg)
+        application = create_app(cfg, admin_token=cfg.web.admin_token or None)
     except FinewsError as exc:
         raise _fail(exc) from None
     console.print(f"serving {cfg.site_dir} on http://{host}:{port}/ (Ctrl-C to stop)")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Config, SourceConfig
+from .config.flags import active_sources
 from .enrich import enrich
 from .errors import FetchError, FinewsError
 from .extract import canonical_url, prepare
@@ -110,7 +111,7 @@ def fetch_all(
     saved by this thread in one transaction. When ``stop`` is set, sources not yet started are left
     for the next run and those in flight finish and are saved: nothing fetched is lost.
     """
-    wanted = [config.source(n) for n in names] if names else [s for s in config.sources if s.enabled]
+    wanted = [config.source(n) for n in names] if names else active_sources(config)
     report = FetchReport()
     if not wanted:
         return report

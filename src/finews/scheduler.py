@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .config import Config
+from .config.flags import active_sources
 from .health import is_due
 from .pipeline import FetchReport, SourceReport, fetch_all
 from .publish import PublishReport, publish_all
@@ -57,8 +58,8 @@ class Scheduler:
         states = {s.name: s for s in self.archive.source_states()}
         return [
             s.name
-            for s in self.config.sources
-            if s.enabled and is_due(states[s.name].next_check if s.name in states else None, now)
+            for s in active_sources(self.config)  # an admin's "disable" takes effect at the next round
+            if is_due(states[s.name].next_check if s.name in states else None, now)
         ]
 
     def seconds_to_next(self) -> float:
@@ -67,8 +68,8 @@ class Scheduler:
         states = {s.name: s for s in self.archive.source_states()}
         waits = [
             (states[s.name].next_check - now).total_seconds()
-            for s in self.config.sources
-            if s.enabled and s.name in states and states[s.name].next_check is not None
+            for s in active_sources(self.config)
+            if s.name in states and states[s.name].next_check is not None
         ]
         return max(0.0, min([self.config.run.idle, *waits]))
 

@@ -52,6 +52,12 @@ class RunExport(_Strict):
     archive_folder: str = "old_post"
 
 
+class WebConfig(_Strict):
+    # admin actions of the JSON API (add/disable a source, fetch now) need "Authorization: Bearer <token>";
+    # empty: they are refused. FINEWS_ADMIN_TOKEN in the environment is used when this is empty.
+    admin_token: str = ""
+
+
 class UnderstandConfig(_Strict):
     # near-duplicates, stories, companies, people and executive moves on every fetched article
     enabled: bool = True
@@ -213,6 +219,7 @@ class Config(_Strict):
     export: ExportConfig = Field(default_factory=ExportConfig)
     run: RunConfig = Field(default_factory=RunConfig)
     understand: UnderstandConfig = Field(default_factory=UnderstandConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
     sites: dict[str, SiteRuleConfig] = Field(default_factory=dict)  # [sites."example.cn"]: added to the packaged rules
     sources: list[SourceConfig] = Field(default_factory=list)
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -40,6 +40,9 @@ back_links = true       # Jekyll: "[返回<category>](//site/<category>/)｜[返
 site_url = ""           # prefix of back links, e.g. "//news.example.com"
 fallback_image = ""     # Hexo headimg/thumbnail when an article has no image
 
+[web]
+# admin_token = ""      # 'finews serve': admin API actions need "Authorization: Bearer <token>"; empty refuses them
+
 [run]
 # 'finews run' checks each source on its own interval, then republishes what changed.
 site = true             # rebuild the static site after a round that changed the archive

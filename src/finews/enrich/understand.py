@@ -99,7 +99,7 @@ class Understanding:
                 Findings(
                     article_id=article.id,
                     story_id=int(story.id),
-                    story_title=article.title if assignment.new else "",
+                    story_title=article.title,  # used only when the story is new
                     story_state=_state_of(story),
                     story_size=len(story.members),
                     story_first=_when(story.first),

@@ -84,7 +84,11 @@ def recent_fingerprints(engine: Engine, since: datetime) -> Iterator[StoredFinge
 
 
 def recent_stories(engine: Engine, since: datetime) -> Iterator[StoredStory]:
-    query = select(stories.c.id, stories.c.state).where(stories.c.last_at >= naive_utc(since))
+    """Stories that took in an article since ``since`` (by arrival: an archive of old posts still resumes)."""
+    touched = select(articles.c.story_id).where(
+        articles.c.fetched_at >= naive_utc(since), articles.c.story_id.is_not(None)
+    )
+    query = select(stories.c.id, stories.c.state).where(stories.c.id.in_(touched.distinct()))
     with engine.connect() as conn:
         rows = conn.execute(query).all()
         for row in rows:
@@ -102,15 +106,14 @@ def _save_one(conn: Connection, found: Findings) -> None:
     conn.execute(articles.update().where(articles.c.id == found.article_id).values(story_id=found.story_id))
     if found.story_id is not None and found.story_state is not None:
         values = {
-            "title": found.story_title,
             "size": found.story_size,
             "first_at": naive_utc(found.story_first),
             "last_at": naive_utc(found.story_last),
             "state": json.dumps(found.story_state, ensure_ascii=False),
         }
         updated = conn.execute(stories.update().where(stories.c.id == found.story_id).values(**values))
-        if not updated.rowcount:
-            conn.execute(stories.insert().values(id=found.story_id, **values))
+        if not updated.rowcount:  # a new story is named after its first article
+            conn.execute(stories.insert().values(id=found.story_id, title=found.story_title, **values))
     # an updated article is analysed again from scratch
     conn.execute(delete(mentions).where(mentions.c.article_id == found.article_id))
     if found.mentions:

@@ -128,7 +128,7 @@ class SQLArchive:
                     values["duplicate_of"] = first.root
                     result.linked += 1
                 values.update(slug=slug, changed_at=now)
-                row = _Row(None, slug, article.source, article.content_hash, values)
+                row = _Row(None, slug, article.source, article.content_hash, values, values.get("duplicate_of"))
                 inserts.append(row)
                 if article.canonical_url:
                     by_url[article.canonical_url] = row
@@ -163,7 +163,7 @@ class SQLArchive:
                 conn.execute(articles.update().where(articles.c.id == bindparam("b_id")), shape)
         for article, row in owners:
             article.id = row.id
-            article.duplicate_of = row.duplicate_of if row.pending is None else None
+            article.duplicate_of = row.duplicate_of
         search.update_index(conn, result.changed[changed_before:])
 
     def _by_identity(self, conn: Connection, identities: set[str | None]) -> dict[str, _Row]:

@@ -1,4 +1,4 @@
-"""The web layer: serves the built site; later the live views and the JSON API."""
+"""The web layer: the built site and the JSON API over the library."""
 
 from .app import create_app
 

@@ -1,17 +1,103 @@
-"""FastAPI application over the library: for now, the static site with correct headers."""
+"""FastAPI application over the library: the static site, and the JSON API under /api."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Match, Mount
 
+from .. import __version__
 from ..config import Config
+from ..store import SQLArchive, open_archive
+from . import admin, api, problems
+from .caching import ETagMiddleware
 
 
-def create_app(config: Config) -> FastAPI:
+class Desk:
+    """What the routes share: the config, the admin token, and one archive for the app's life.
+
+    One engine serves every request: its pool hands each thread its own connection, and SQLite
+    in WAL mode lets them read while a fetch writes.
+    """
+
+    def __init__(self, config: Config, admin_token: str | None) -> None:
+        self.config = config
+        self.admin_token = admin_token
+        self._archive: SQLArchive | None = None
+        self._lock = threading.Lock()
+
+    def archive(self) -> SQLArchive:
+        with self._lock:
+            if self._archive is None:
+                self._archive = open_archive(self.config.database_path)
+            return self._archive
+
+    def close(self) -> None:
+        with self._lock:
+            if self._archive is not None:
+                self._archive.close()
+                self._archive = None
+
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _answers(app: FastAPI, request: Request, method: str) -> bool:
+    scope = {**request.scope, "method": method}
+    routes = (r for r in app.router.routes if getattr(r, "name", None) != "unknown")
+    return any(r.matches(scope)[0] == Match.FULL for r in routes if not isinstance(r, Mount))
+
+
+def create_app(config: Config, *, admin_token: str | None = None) -> FastAPI:
     """The app ``finews serve`` runs; the site folder may be (re)built while it runs."""
-    app = FastAPI(title="finews", docs_url=None, redoc_url=None, openapi_url=None)
+    desk = Desk(config, admin_token or admin.admin_token())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        desk.close()
+
+    app = FastAPI(
+        title="finews",
+        version=__version__,
+        summary="The news desk's archive: articles, search, sources, stories, entities, executive moves.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
+        lifespan=lifespan,
+    )
+    app.state.desk = desk
+    problems.install(app)
+    app.include_router(api.router)
+    app.include_router(admin.router)
+
+    @app.api_route("/api/{rest:path}", methods=list(_METHODS), include_in_schema=False)
+    def unknown(request: Request, rest: str) -> None:
+        # reached also by a known path with another method: that is a 405, not a 404
+        allowed = [m for m in _METHODS if _answers(app, request, m)]
+        if allowed:
+            raise HTTPException(405, f"{request.method} is not allowed here", headers={"Allow": ", ".join(allowed)})
+        raise HTTPException(404, f"no endpoint /api/{rest}")
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+            app.openapi_schema = problems.document(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(ETagMiddleware)
+    app.add_middleware(GZipMiddleware, minimum_size=500)  # added last: outermost, so ETags hash the plain body
+
     site = config.site_dir
     site.mkdir(parents=True, exist_ok=True)
 
