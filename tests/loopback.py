@@ -1,10 +1,10 @@
 """A real HTTP server on 127.0.0.1 for tests: routes are plain Python, every request is recorded.
 
-    with LoopbackServer() as server:
-        server.add("/feed.xml", body=b"<rss/>", content_type="application/rss+xml")
-        server.add("/slow", handler=lambda req: time.sleep(2) or Reply(200, b"late"))
-        fetch(server.url("/feed.xml"))
-        assert server.hits("/feed.xml") == 1
+with LoopbackServer() as server:
+    server.add("/feed.xml", body=b"<rss/>", content_type="application/rss+xml")
+    server.add("/slow", handler=lambda req: time.sleep(2) or Reply(200, b"late"))
+    fetch(server.url("/feed.xml"))
+    assert server.hits("/feed.xml") == 1
 """
 
 from __future__ import annotations
