@@ -91,7 +91,15 @@ def test_merge_prefers_precise_dates() -> None:
 
 
 def test_bad_input_is_bounded() -> None:
-    for text in ["", "Executive John Smith resigned from Acme.", "离职" * 10_000, "辞职。" * 300_000]:
+    # thousands of distinct titled names before a move verb, with no full stop: every name is a
+    # candidate subject, so per-sentence work has to stay bounded (this took minutes once)
+    names = "".join(
+        f"总裁{a}{b}{c}表示将离职，"
+        for a in "王李张刘陈杨黄赵吴周"
+        for b in "伟芳娜秀英敏静丽强磊"
+        for c in "军洋勇艳杰娟涛明超霞"
+    )
+    for text in ["", "Executive John Smith resigned from Acme.", "离职" * 10_000, "辞职。" * 300_000, names * 20]:
         start = time.perf_counter()
         assert isinstance(extract_moves(Article(source="s", url="u", title="", content_html=f"<p>{text}</p>")), list)
         assert time.perf_counter() - start < 60

@@ -9,6 +9,7 @@ someone written as a *former* holder of a title elsewhere (蚂蚁金服原副总
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -25,7 +26,8 @@ _DEST = re.compile(
     r"(?:加盟|加入|出任|入职|投奔|转投|跳槽至|跳槽到|创办|创立|重返|回归|回到)(?P<dest>[^，。；、,;\n]{1,30})"
 )
 _WRAPPED = re.compile(r"(?<=[^。！？；!?;：:\s])\n(?=[A-Za-z0-9（(])|(?<=[A-Za-z,])\n(?=\S)")
-_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
+# longer runs without a full stop are lists or junk; cutting them keeps the work per sentence bounded
+_SENTENCE = re.compile(r"[^。！？；!?;\n]{1,400}[。！？；!?;]?")
 # between a subject and its verb: no clause break, nothing long
 _GAP = re.compile(r"[^，。；：,;:]{0,28}")
 # 斯宾塞宣布，自己将……退休: a reported departure keeps its subject across the comma
@@ -79,14 +81,16 @@ def extract_moves(article: Article) -> list[ExecutiveMove]:
         if not (_DEPART.search(text) or _ARRIVE.search(text)):
             continue  # dates only matter to moves, and moves need a verb
         resolver = DateResolver(ref)
-        people = find_people(text)
+        people = find_people(text)  # sorted by start
+        starts = [p.start for p in people]
         last_org = ""
         for sm in _SENTENCE.finditer(text):
             s_start, sentence = sm.start(), sm[0]
             dates = resolver.resolve(sentence, s_start)
             if not (_DEPART.search(sentence) or _ARRIVE.search(sentence)):
                 continue
-            in_sentence = [p for p in people if s_start <= p.start and p.end <= sm.end()]
+            lo, hi = bisect_left(starts, s_start), bisect_left(starts, sm.end())
+            in_sentence = [p for p in people[lo:hi] if p.end <= sm.end()]
             for move in _moves_in(text, s_start, sentence, in_sentence, dates, last_org or _first(title_orgs)):
                 moves.append(replace(move, article_id=article.id, url=article.url))
                 last_org = move.org or last_org

@@ -1,9 +1,13 @@
 """Person names in Chinese news text, with the title and organization written in front of them.
 
-Three kinds of names: Chinese names (jieba's ``nr`` tag, or a surname plus one or two characters
-right after a title), transliterated names written with a middle dot (布莱恩·林奇), and Latin names
+Three kinds of names: Chinese names (a surname plus one or two characters right after a title, a
+name jieba's dictionary tags ``nr`` or its segmenter finds as an unknown word, a name from
+``data/people.txt``), transliterated names written with a middle dot (布莱恩·林奇), and Latin names
 where the sentence marks them as people (after a title, before 宣布/离职, in a list of such).
 jieba's dictionary ships inside its wheel; nothing is downloaded.
+
+Segmentation is the expensive step, so it runs only in windows where a name matters (near titles,
+move verbs and speech verbs); a name found there is then searched for in the whole text.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from .tickers import company_index
+from .tickers import company_index, trie_regex
 
 # single and compound surnames covering the vast majority of people in the news
 _SURNAMES_1 = set(
@@ -73,6 +77,7 @@ _NAME_BEFORE_EXIT = re.compile(
     rf"(?:(?<=[，。、：\s“”])|^)(?P<name>{_SURNAME_RE}[\u4e00-\u9fff][^\W\d已也于在将的曾称说等和与及则就都便亦还又宣表透指回离辞卸加出任被是为对向从此兼担共]?)"
     r"(?=(?:已经|已|也|将|正式|宣布|突然)?(?:离职|辞职|卸任|辞任|出走))"
 )
+MAX_NAMES = 1_000  # distinct names searched for again; an article has tens
 POS_BUDGET = 20_000  # characters tagged per text at most: news has a few hundred, junk pages many
 _FUNCTION_CHARS = frozenset("已也于在将的曾称说等和与及则就都便亦还又被是为对向从因且并")
 _SURNAME_CHARS = frozenset(_SURNAMES_1 | {s[0] for s in _SURNAMES_2})
@@ -204,13 +209,14 @@ def find_people(text: str) -> list[PersonHit]:
 
 
 def _pos_windows(text: str) -> list[tuple[int, int]]:
-    """Where part-of-speech tagging can find a name worth having: the rest of the text costs ~30 µs a
-    character to tag and only yields bare names, which the repeat search above recovers anyway.
+    """Where word segmentation can find a name worth having. Segmenting costs tens of µs a
+    character, and elsewhere it only yields bare names, which the search for names already found
+    recovers (see :func:`_resolve`).
 
     The sentence around a move verb, up to 80 characters before it (the subject and the names
-    listed with it) and 50 after (离职的还有…),
-    a few characters after a title (王小川 where the title pattern only sees 王小), and the five
-    characters before a speech verb or an honorific (吴泳铭表示, 张三先生).
+    listed with it) and 50 after (离职高管还包括…); a few characters after a title (王小川 where
+    the title pattern only sees 王小); the five characters before a speech verb or an honorific
+    (吴泳铭表示, 张三先生). At most :data:`POS_BUDGET` characters in all.
     """
     spans: list[tuple[int, int]] = []
     for m in _MOVE_CUE.finditer(text):
@@ -310,8 +316,8 @@ def _resolve(text: str, cands: list[PersonHit], tagged: set[str]) -> list[Person
                 hit = _with_context(text, m.start(), m.end(), m[0], 0.7)
                 taken.append(replace(hit, key=surnames[m[0]]))
                 used[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
-    if tagged:
-        again = re.compile("|".join(map(re.escape, sorted(tagged, key=len, reverse=True))))
+    again = trie_regex(sorted(tagged)[:MAX_NAMES]) if tagged else None
+    if again is not None:
         for m in again.finditer(text):
             if not any(used[m.start() : m.end()]):
                 taken.append(_with_context(text, m.start(), m.end(), m[0], 0.5))

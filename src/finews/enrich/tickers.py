@@ -155,7 +155,7 @@ class CompanyIndex:
                 self.by_alias.setdefault(key, company)
             for word in company.generic:
                 self.by_generic.setdefault(_fold(word), company)
-        self._pattern = _trie_regex([alias for alias in self.by_alias if alias])
+        self._pattern = trie_regex([alias for alias in self.by_alias if alias])
 
     def lookup(self, name: str) -> Company | None:
         """A company by any of its names; generic short names included (the caller knows the context)."""
@@ -180,7 +180,7 @@ class CompanyIndex:
         return [(m.start(), m.end(), get(m[0])) for m in self._pattern.finditer(folded)]  # type: ignore[misc]
 
 
-def _trie_regex(words: list[str]) -> re.Pattern[str] | None:
+def trie_regex(words: list[str]) -> re.Pattern[str] | None:
     """One regex for a word list, shaped as a trie so matching costs one pass over the text.
 
     Greedy branches make each match the longest word at its start, as a plain alternation sorted
