@@ -35,6 +35,8 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/fetch.py
 	$(BIN)/python bench/extract.py
+	$(BIN)/python bench/understand.py
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .ruff_cache

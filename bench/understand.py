@@ -7,7 +7,8 @@ Reads every ``../shared/corpora/feeds/niles/items_*.jsonl`` (no network) and rep
 * stories: docs/s and how many stories (and multi-item stories) the items form;
 * the hand-labeled pairs of ``tests/data/dedup_pairs.jsonl``: precision / recall / F1 of the index on the
   tuning part, on the held-out part (``tests.enrich.corpus.held_out``; the figure to trust) and on all;
-* entity and event figures: :func:`entity_figures` and :func:`event_figures` are the places to fill in.
+* entities and executive moves: docs/s each, confident companies and people, moves found and merged,
+  and precision / recall on the hand-labeled moves (``tests/data/exec_moves.jsonl``, tuning and held-out).
 
 Target: ≥ 2,000 docs/s for dedup on one core.
 
@@ -17,6 +18,7 @@ Target: ≥ 2,000 docs/s for dedup on one core.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -24,10 +26,14 @@ from collections import Counter
 from pathlib import Path
 
 from finews.enrich.dedup import NearDuplicateIndex
+from finews.enrich.entities import CONFIDENT, extract_mentions
 from finews.enrich.stories import StoryClusterer
+from finews.model import Article
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the corpus readers and labels live with the tests
+
+import understand_entities  # noqa: E402  (beside this file)
 
 from tests.enrich.corpus import Doc, held_out, labeled_scores, load_all, load_niles, load_pairs  # noqa: E402
 
@@ -76,18 +82,32 @@ def labeled_figures(corpora: Path) -> dict[str, float]:
 
 
 def entities_of(doc: Doc) -> list[str]:
-    """Entity and event terms for story clustering; empty until ``finews.enrich.entities`` provides them."""
-    return []
+    """Confident company and person keys, which keep same-template stories of different companies apart."""
+    article = Article(source=doc.source, url=doc.url or "", title=doc.title, summary=doc.text)
+    return [m.key for m in extract_mentions(article) if m.confidence >= CONFIDENT]
 
 
-def entity_figures(docs: list[Doc]) -> dict[str, float]:
-    """Place for entity extraction figures (docs/s, entities per doc, precision on a labeled set)."""
-    return {}
-
-
-def event_figures(docs: list[Doc]) -> dict[str, float]:
-    """Place for event detection figures (docs/s, events found, precision on a labeled set)."""
-    return {}
+def entity_and_event_figures(corpora: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """Entities and executive moves over the same niles items (see ``bench/understand_entities.py``)."""
+    items = []
+    for path in sorted((corpora / "feeds" / "niles").glob("items_*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                items.append({**json.loads(line), "_source": path.stem.removeprefix("items_")})
+    figures = understand_entities.run(items)
+    entities = {
+        "docs_per_s": figures["entities_docs_per_s"],
+        "companies": figures["confident_companies"],
+        "people": figures["confident_people"],
+    }
+    events = {
+        "docs_per_s": figures["events_docs_per_s"],
+        "both_docs_per_s": figures["both_docs_per_s"],
+        "moves": figures["moves"],
+        "merged": figures["moves_merged"],
+        **{k: v for k, v in figures.items() if k.endswith(("_precision", "_recall"))},
+    }
+    return entities, events
 
 
 def show(name: str, figures: dict[str, float]) -> None:
@@ -113,8 +133,9 @@ def main() -> int:
     show("dedup", dedup)
     if not args.no_stories:
         show("stories", story_figures(docs))
-    show("entities", entity_figures(docs))
-    show("events", event_figures(docs))
+    entities, events = entity_and_event_figures(args.corpora)
+    show("entities", entities)
+    show("events", events)
     show("labeled", labeled_figures(args.corpora))
     print(f"target ≥ 2000 docs/s  {'met' if dedup['docs_per_s'] >= 2000 else 'NOT met'}")
     return 0
