@@ -104,12 +104,15 @@ def fetch_all(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     stop: threading.Event | None = None,
     fetcher: Fetcher | None = None,
+    understanding: Understanding | None = None,
 ) -> FetchReport:
     """Check every enabled source (or those in ``names``) in parallel; one failing source never stops the rest.
 
     Sources are fetched and cleaned by ``fetch.workers`` threads; each source's articles are then
     saved by this thread in one transaction. When ``stop`` is set, sources not yet started are left
     for the next run and those in flight finish and are saved: nothing fetched is lost.
+    ``understanding`` is reused across calls by a long-running caller; by default it is resumed
+    from the archive (when ``understand.enabled``).
     """
     wanted = [config.source(n) for n in names] if names else active_sources(config)
     report = FetchReport()
@@ -117,7 +120,8 @@ def fetch_all(
         return report
     own_fetcher = fetcher is None
     active = fetcher or Fetcher(config.fetch, base_dir=config.base_dir)
-    understanding = _understanding(config, archive, now())
+    if understanding is None:
+        understanding = open_understanding(config, archive, now())
     pool = ThreadPoolExecutor(max_workers=min(config.fetch.workers, len(wanted)), thread_name_prefix="fetch")
     try:
         states = {source.name: archive.source_state(source.name) for source in wanted}
@@ -171,7 +175,8 @@ def _gather(source: SourceConfig, fetcher: Fetcher, archive: Archive, state: Sou
     return gathered
 
 
-def _understanding(config: Config, archive: Archive, now: datetime) -> Understanding | None:
+def open_understanding(config: Config, archive: Archive, now: datetime) -> Understanding | None:
+    """The duplicate index and open stories as the archive holds them, or None when switched off."""
     if not config.understand.enabled:
         return None
     from .enrich.understand import Understanding  # jieba and the MinHash index load only when used

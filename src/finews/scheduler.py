@@ -12,13 +12,17 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .config.flags import active_sources
 from .health import is_due
-from .pipeline import FetchReport, SourceReport, fetch_all
+from .pipeline import FetchReport, SourceReport, fetch_all, open_understanding
 from .publish import PublishReport, publish_all
 from .store import Archive
+
+if TYPE_CHECKING:
+    from .enrich.understand import Understanding
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,7 @@ class Scheduler:
         self.publish = publish or (lambda cfg, arc: publish_all(cfg, arc, now=self.clock()))
         self.on_source = on_source
         self._unpublished = False  # a publish failed: retry after the next round even if nothing changed
+        self._understanding: Understanding | None = None  # resumed once, then kept current round after round
 
     def due(self) -> list[str]:
         """Enabled sources whose next check has come (never checked counts as due)."""
@@ -79,8 +84,10 @@ class Scheduler:
         if not names:
             return None
         started = self.clock()
+        if self._understanding is None:
+            self._understanding = open_understanding(self.config, self.archive, started)
         fetched = fetch_all(self.config, self.archive, names=names, now=self.clock, stop=self.stop,
-                            on_done=self.on_source)  # fmt: skip
+                            on_done=self.on_source, understanding=self._understanding)  # fmt: skip
         report = RoundReport(started, fetched)
         if fetched.added or fetched.updated or self._unpublished:
             try:
