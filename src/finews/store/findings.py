@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, and_, delete, select
+from sqlalchemy import Engine, and_, bindparam, delete, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
@@ -97,40 +97,67 @@ def recent_stories(engine: Engine, since: datetime) -> Iterator[StoredStory]:
 
 
 def save_findings(engine: Engine, batch: Sequence[Findings]) -> None:
+    """All findings of a batch in one transaction, with a handful of statements rather than several per article."""
+    if not batch:
+        return
+    ids = [found.article_id for found in batch]
     with engine.begin() as conn:
-        for found in batch:
-            _save_one(conn, found)
-
-
-def _save_one(conn: Connection, found: Findings) -> None:
-    conn.execute(articles.update().where(articles.c.id == found.article_id).values(story_id=found.story_id))
-    if found.story_id is not None and found.story_state is not None:
-        values = {
-            "size": found.story_size,
-            "first_at": naive_utc(found.story_first),
-            "last_at": naive_utc(found.story_last),
-            "state": json.dumps(found.story_state, ensure_ascii=False),
-        }
-        updated = conn.execute(stories.update().where(stories.c.id == found.story_id).values(**values))
-        if not updated.rowcount:  # a new story is named after its first article
-            conn.execute(stories.insert().values(id=found.story_id, title=found.story_title, **values))
-    # an updated article is analysed again from scratch
-    conn.execute(delete(mentions).where(mentions.c.article_id == found.article_id))
-    if found.mentions:
         conn.execute(
-            mentions.insert(),
-            [
-                {
-                    "article_id": found.article_id, "kind": m.kind, "key": m.key, "name": m.name or m.text,
-                    "text": m.text, "field": m.field, "start": m.start, "end": m.end, "confidence": m.confidence,
-                    "origin": m.source, "role": m.role, "org": m.org,
-                }
-                for m in found.mentions
-            ],
-        )  # fmt: skip
-    conn.execute(delete(move_reports).where(move_reports.c.article_id == found.article_id))
-    for move in found.moves:
-        _save_move(conn, move, found.article_id)
+            articles.update().where(articles.c.id == bindparam("b_id")).values(story_id=bindparam("b_story")),
+            [{"b_id": found.article_id, "b_story": found.story_id} for found in batch],
+        )
+        _save_stories(conn, batch)
+        # an updated article is analysed again from scratch
+        conn.execute(delete(mentions).where(mentions.c.article_id.in_(ids)))
+        rows = [
+            {
+                "article_id": found.article_id, "kind": m.kind, "key": m.key, "name": m.name or m.text, "text": m.text,
+                "field": m.field, "start": m.start, "end": m.end, "confidence": m.confidence, "origin": m.source,
+                "role": m.role, "org": m.org,
+            }
+            for found in batch
+            for m in found.mentions
+        ]  # fmt: skip
+        if rows:
+            conn.execute(mentions.insert(), rows)
+        conn.execute(delete(move_reports).where(move_reports.c.article_id.in_(ids)))
+        for found in batch:
+            for move in found.moves:
+                _save_move(conn, move, found.article_id)
+
+
+def _save_stories(conn: Connection, batch: Sequence[Findings]) -> None:
+    """Each story touched by the batch written once, with its profile after the batch's last article."""
+    latest: dict[int, Findings] = {}
+    first_title: dict[int, str] = {}
+    for found in batch:
+        if found.story_id is not None and found.story_state is not None:
+            latest[found.story_id] = found
+            first_title.setdefault(found.story_id, found.story_title)
+    if not latest:
+        return
+    existing = set(conn.execute(select(stories.c.id).where(stories.c.id.in_(list(latest)))).scalars())
+    values = [
+        {
+            "b_id": story_id, "size": found.story_size, "first_at": naive_utc(found.story_first),
+            "last_at": naive_utc(found.story_last), "state": json.dumps(found.story_state, ensure_ascii=False),
+        }
+        for story_id, found in latest.items()
+    ]  # fmt: skip
+    updates = [v for v in values if v["b_id"] in existing]
+    if updates:
+        conn.execute(stories.update().where(stories.c.id == bindparam("b_id")), updates)
+    inserts = [
+        {
+            "id": v["b_id"],
+            "title": first_title[v["b_id"]],
+            **{k: v[k] for k in ("size", "first_at", "last_at", "state")},
+        }
+        for v in values
+        if v["b_id"] not in existing
+    ]  # a new story is named after its first article
+    if inserts:
+        conn.execute(stories.insert(), inserts)
 
 
 def _save_move(conn: Connection, move: ExecutiveMove, article_id: int) -> None:
