@@ -80,7 +80,7 @@ def main() -> int:
     print(f"ingest (2nd, no-op)    {second_s:7.2f} s  {n / second_s:8.0f} items/s  stored {again}")
     print(
         f"ingest + understanding {understood_s:7.2f} s  {n / understood_s:8.0f} items/s  "
-        f"{linked} linked, {moves} executive moves (dictionaries loaded in {load_s:.1f} s)"
+        f"{linked} linked, {moves} executive moves (index resumed in {load_s:.1f} s)"
     )
     for fmt, (seconds, written) in timings.items():
         print(f"export {fmt:<16}{seconds:7.2f} s  {written / seconds:8.0f} posts/s  written {written}")
