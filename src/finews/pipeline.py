@@ -209,7 +209,8 @@ def _record(
             log.exception("source %s failed unexpectedly", source.name)
             gathered.error = f"{type(exc).__name__}: {exc}"
     if gathered.error is not None or collected is None:
-        return _failed(report, state, archive, config, now, gathered.error or "nothing collected", gathered.retry_after)
+        return _failed(report, source, state, archive, config, now, gathered.error or "nothing collected",
+                       gathered.retry_after)  # fmt: skip
     state.etag = collected.etag or state.etag
     state.last_modified = collected.last_modified or state.last_modified
     report.added, report.updated, report.duplicates = saved.added, saved.updated, saved.duplicates
@@ -236,6 +237,7 @@ def _extract(raw: list[Article], source: SourceConfig, now: datetime, report: So
 
 def _failed(
     report: SourceReport,
+    source: SourceConfig,
     state: SourceState,
     archive: Archive,
     config: Config,
@@ -246,7 +248,6 @@ def _failed(
     report.ok, report.error = False, message
     state.last_error = message
     state.consecutive_failures += 1
-    source = config.source(state.name)
     state.next_check = next_check_after_failure(source, config.fetch, now, state.consecutive_failures, retry_after)
     report.next_check = state.next_check
     try:
@@ -257,12 +258,25 @@ def _failed(
 
 
 def _save(batch: list[Article], archive: Archive, understanding: Understanding | None) -> SaveResult:
-    """Link near-duplicates, save, then record what the saved articles are about."""
+    """Link near-duplicates, save, then record what the saved articles are about.
+
+    Understanding is an addition: if it breaks on some text, the articles are still saved, unlinked.
+    """
     if understanding is not None:
-        understanding.link_duplicates(batch)
+        try:
+            understanding.link_duplicates(batch)
+        except Exception:
+            log.exception("near-duplicate detection failed; saving the batch unlinked")
+            for article in batch:
+                article.replaces = article.repeats = None
     saved = archive.save(batch)
     if understanding is not None and saved.changed:
-        archive.save_findings(understanding.describe(saved.changed))
+        try:
+            findings = understanding.describe(saved.changed)
+        except Exception:
+            log.exception("stories and entities failed for a batch; its articles are saved without them")
+            return saved
+        archive.save_findings(findings)
     return saved
 
 

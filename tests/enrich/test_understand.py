@@ -102,3 +102,18 @@ def test_understanding_can_be_switched_off(tmp_path, archive):
         fetch_all(config, archive, now=lambda: datetime.now(UTC) + timedelta(seconds=1))
     stored = next(archive.iter_articles())
     assert stored.fingerprint is None and stored.story_id is None
+
+
+def test_a_failure_in_understanding_never_costs_the_articles(tmp_path, archive, monkeypatch):
+    from finews.enrich.understand import Understanding
+
+    def broken(self, batch):
+        raise RuntimeError("a bug in near-duplicate detection")
+
+    monkeypatch.setattr(Understanding, "link_duplicates", broken)
+    monkeypatch.setattr(Understanding, "describe", broken)
+    item = ("标题", "http://a.example.cn/1.html", "Wed, 05 Jan 2022 07:11:39 GMT", BODY)
+    with LoopbackServer() as server:
+        server.add("/a.xml", rss(item), content_type="application/rss+xml")
+        report = fetch_all(make_config(tmp_path, [{"name": "a", "url": server.url("/a.xml")}]), archive)
+    assert report.sources[0].ok and report.added == 1 and archive.count() == 1
