@@ -264,6 +264,8 @@ def build(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder (default: site.output).")] = None,
 ) -> None:
     """Build the static site from the archive."""
+    from .store.queries import confident_mentions
+
     try:
         cfg = load_config(config)
         out = output or cfg.site_dir
@@ -276,6 +278,7 @@ def build(
                 progress=lambda n: progress.advance(task, n),
                 also=archive.also_reported(),
                 moves=archive.moves(),
+                mentions=confident_mentions(archive.engine),
             )
     except FinewsError as exc:
         raise _fail(exc) from None

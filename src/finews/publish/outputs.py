@@ -7,6 +7,7 @@ from datetime import datetime
 
 from ..config import Config
 from ..store import Archive
+from ..store.queries import confident_mentions
 from .export import ExportReport, export_posts
 from .site import SiteReport, build_site
 
@@ -21,8 +22,14 @@ def publish_all(config: Config, archive: Archive, *, now: datetime | None = None
     """Rebuild the site (when ``run.site``) and every ``[[run.exports]]`` folder from the archive."""
     report = PublishReport()
     if config.run.site:
+        engine = getattr(archive, "engine", None)  # an archive not on SQL has no mentions to show
         report.site = build_site(
-            archive.iter_articles(), config, config.site_dir, also=archive.also_reported(), moves=archive.moves()
+            archive.iter_articles(),
+            config,
+            config.site_dir,
+            also=archive.also_reported(),
+            moves=archive.moves(),
+            mentions=confident_mentions(engine) if engine is not None else None,
         )
     for target in config.run.exports:
         directory = config.resolve(target.directory)

@@ -200,3 +200,20 @@ def entity_articles(
     rows = select(articles).where(*visible).order_by(*_NEWEST)
     count = select(func.count()).select_from(articles).where(*visible)
     return _paged(engine, rows, count, limit, offset)
+
+
+def confident_mentions(engine: Engine, *, min_confidence: float = CONFIDENT) -> dict[int, list[tuple[str, str, str]]]:
+    """Each published article's confident companies and people, once per key: id → [(kind, key, name)]."""
+    joined = mentions.join(articles, articles.c.id == mentions.c.article_id)
+    query = (
+        select(mentions.c.article_id, mentions.c.kind, mentions.c.key, func.max(mentions.c.name))
+        .select_from(joined)
+        .where(*_confident(None, min_confidence))
+        .group_by(mentions.c.article_id, mentions.c.kind, mentions.c.key)
+        .order_by(mentions.c.article_id, mentions.c.kind, mentions.c.key)
+    )
+    found: dict[int, list[tuple[str, str, str]]] = {}
+    with engine.connect() as conn:
+        for article_id, kind, key, name in conn.execute(query):
+            found.setdefault(article_id, []).append((kind, key, name or key))
+    return found

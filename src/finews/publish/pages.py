@@ -1,0 +1,116 @@
+"""The site's cross-cutting pages: companies and people, stories, the day-by-day archive, sitemap and robots.txt.
+
+All of them are made after the articles have streamed by, from the light items the builder kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from .atomic import write_atomic
+from .paths import safe_name
+
+if TYPE_CHECKING:
+    from .site import Item, _Builder
+
+ENTITY_KINDS = {"company": "公司", "person": "人物"}
+RELATED_MARKER = "<!--finews:related-->"
+RELATED_SHOWN = 10  # other reports listed on an article page; the story page lists them all
+SITEMAP_LIMIT = 50_000  # URLs per sitemap file, the protocol's cap
+# names a key must not take: they are files or folders of the listing that holds it
+_TAKEN = {"index.html", "page", "atom.xml", "rss.xml", "feed.json"}
+
+
+def entity_folder(kind: str, key: str, used: set[str]) -> str:
+    """``kind/<safe key>/``, unique even when two keys make the same safe name."""
+    name = safe_name(key, fallback="_")
+    if name.lower() in _TAKEN:
+        name = f"_{name}"
+    folder = f"{kind}/{name}/"
+    if folder.lower() in used:
+        folder = f"{kind}/{name}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:8]}/"
+    used.add(folder.lower())  # case-insensitive file systems would merge two folders otherwise
+    return folder
+
+
+def entity_pages(builder: _Builder) -> None:
+    by_kind: dict[str, list[dict[str, object]]] = defaultdict(list)
+    for entity in builder.entities.values():
+        heading = entity.name if entity.name == entity.key else f"{entity.name}（{entity.key}）"
+        builder.paginate(entity.folder, entity.items, heading=heading, feed=True)
+        builder.feed(entity.folder, f"{heading} · {builder.site.title}")
+        by_kind[entity.kind].append(
+            {"name": entity.name, "key": entity.key, "href": entity.folder.split("/", 1)[1], "count": len(entity.items)}
+        )
+    for kind, label in ENTITY_KINDS.items():
+        listed = sorted(by_kind.get(kind, []), key=lambda e: (-int(e["count"]), str(e["name"])))  # type: ignore[call-overload]
+        newest = _newest(builder.items)
+        builder.write(f"{kind}/index.html", "entities.html", lastmod=newest, heading=label, entities=listed)
+
+
+def story_pages(builder: _Builder) -> None:
+    """A page per story with two or more published reports, and the related list on each report's page."""
+    related = builder.env.get_template("related.html")
+    for story_id, members in builder.stories.items():
+        if len(members) < 2:
+            continue
+        oldest_first = members[::-1]
+        reports = [
+            {
+                "item": item,
+                "also": [builder.source(other.source).title for other in builder.also.get(item.id or -1, [])],
+            }
+            for item in oldest_first
+        ]
+        folder = f"story/{story_id}/"
+        builder.write(f"{folder}index.html", "story.html", lastmod=members[0].time, heading=oldest_first[0].title,
+                      reports=reports)  # fmt: skip
+        for item in members:
+            others = [m for m in members if m is not item]
+            section = related.render(root="../", others=others[:RELATED_SHOWN], total=len(members), story=folder)
+            page = builder.out / f"a/{item.slug}.html"
+            html = page.read_text(encoding="utf-8")
+            write_atomic(page, html.replace(RELATED_MARKER, section, 1))
+
+
+def archive_pages(builder: _Builder) -> None:
+    days = []
+    for day, group in itertools.groupby(builder.items, key=lambda i: i.time.date()):
+        items = list(group)
+        folder = f"archive/{day:%Y/%m/%d}/"
+        builder.paginate(folder, items, heading=f"{day:%Y年%m月%d日}", feed=False)
+        days.append({"day": day, "count": len(items), "href": f"{day:%Y/%m/%d}/index.html"})
+    months = [
+        (month, list(group)) for month, group in itertools.groupby(days, key=lambda d: d["day"].strftime("%Y年%m月"))
+    ]
+    builder.write("archive/index.html", "archive.html", lastmod=_newest(builder.items), months=months)
+
+
+def sitemap_and_robots(builder: _Builder) -> None:
+    base = builder.site.base_url.rstrip("/")
+    prefix = f"{base}/" if base else ""
+    urls = [
+        {"loc": prefix + path, "lastmod": when.astimezone(UTC).isoformat(timespec="seconds") if when else ""}
+        for path, when in builder.sitemap
+    ]
+    template = builder.env.get_template("sitemap.xml")
+    if len(urls) <= SITEMAP_LIMIT:
+        write_atomic(builder.out / "sitemap.xml", template.render(urls=urls))
+    else:
+        parts = [urls[i : i + SITEMAP_LIMIT] for i in range(0, len(urls), SITEMAP_LIMIT)]
+        for number, part in enumerate(parts, 1):
+            write_atomic(builder.out / f"sitemap-{number}.xml", template.render(urls=part))
+        files = [{"loc": f"{prefix}sitemap-{n}.xml"} for n in range(1, len(parts) + 1)]
+        write_atomic(builder.out / "sitemap.xml", template.render(sitemaps=files))
+    lines = ["User-agent: *", "Allow: /"]
+    if base:  # the protocol wants an absolute URL here
+        lines += ["", f"Sitemap: {prefix}sitemap.xml"]
+    write_atomic(builder.out / "robots.txt", "\n".join(lines) + "\n")
+
+
+def _newest(items: list[Item]) -> datetime | None:
+    return items[0].time if items else None
