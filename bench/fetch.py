@@ -124,7 +124,7 @@ def main() -> int:
             {
                 "storage": {"path": "bench.db"},
                 # one local host stands for many: lift the per-host limits the real web needs
-                "fetch": {"workers": args.workers, "per_host": args.workers, "host_interval": 0},
+                "fetch": {"workers": args.workers, "per_host": args.workers, "host_interval": 0, "allow_private": True},
                 "sources": [{"name": f"s{n}", "url": f"{base}/feed/{n}.xml"} for n in range(args.sources)],
             },
             base_dir=Path(tmp),

@@ -41,7 +41,7 @@ def archive(tmp_path: Path) -> SQLArchive:
 
 
 # Loopback servers need no politeness; tests that check it set these themselves.
-FAST_FETCH = {"host_interval": 0, "retry_wait": 0.01}
+FAST_FETCH = {"host_interval": 0, "retry_wait": 0.01, "allow_private": True}
 
 
 def make_config(tmp_path: Path, sources: list[dict] | None = None, **sections: dict) -> Config:

@@ -150,7 +150,7 @@ def test_finews_run_stops_cleanly_on_sigterm_and_a_second_run_is_refused(tmp_pat
     with LoopbackServer() as server:
         server.add("/a.xml", handler=slowish)
         (tmp_path / "finews.toml").write_text(
-            f"[fetch]\nhost_interval = 0\n[run]\nsite = true\nidle = 0.2\n"
+            f"[fetch]\nhost_interval = 0\nallow_private = true\n[run]\nsite = true\nidle = 0.2\n"
             f'[[sources]]\nname = "a"\nurl = "{server.url("/a.xml")}"\ninterval = 30\n',
             encoding="utf-8",
         )

@@ -152,7 +152,8 @@ def base() -> Iterator[str]:
 @pytest.fixture
 def fetcher(tmp_path) -> Iterator[Fetcher]:
     with Fetcher(
-        FetchConfig(timeout=5, max_bytes=20_000, max_redirects=3, host_interval=0, retries=0), base_dir=tmp_path
+        FetchConfig(timeout=5, max_bytes=20_000, max_redirects=3, host_interval=0, retries=0, allow_private=True),
+        base_dir=tmp_path,
     ) as f:
         yield f
 

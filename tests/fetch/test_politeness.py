@@ -32,7 +32,7 @@ class FakeTime:
 
 
 def config(**overrides: object) -> FetchConfig:
-    return FetchConfig(**{"timeout": 5, "host_interval": 0, "retry_wait": 0.01, **overrides})
+    return FetchConfig(**{"timeout": 5, "host_interval": 0, "retry_wait": 0.01, "allow_private": True, **overrides})
 
 
 def test_gate_spaces_request_starts_per_host():

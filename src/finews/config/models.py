@@ -36,6 +36,7 @@ class FetchConfig(_Strict):
     max_retry_after: float = Field(30.0, ge=0, description="longest Retry-After waited in place; longer ones defer")
     robots: bool = True  # obey robots.txt for article pages (feeds and APIs are meant to be polled)
     max_backoff: int = Field(86400, ge=60, description="longest delay after repeated failures, seconds")
+    allow_private: bool = False  # fetch from loopback/private/link-local addresses (feeds on your own network)
 
 
 class StorageConfig(_Strict):
@@ -155,6 +156,7 @@ class SourceConfig(_Strict):
     full_text: bool | None = None  # fetch each article page for its main text; default: only for type = "html"
     interval: int = Field(1800, ge=30, description="seconds between checks under 'finews run'")
     proxy: str | None = None  # e.g. "http://127.0.0.1:3128" or "socks5://…"
+    allow_private: bool | None = None  # this source may reach private/loopback addresses; default: fetch's
     title: str = ""
     enabled: bool = True
     category: str = ""  # slug used in paths; defaults to name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import threading
 import time
@@ -16,6 +17,7 @@ import httpx
 
 from ..config import FetchConfig
 from ..errors import FetchError
+from .addresses import Resolver, check_public, system_resolver
 from .charset import decode
 from .politeness import HostGate, backoff, max_age_seconds, retry_after_seconds
 from .robots import RobotsPolicy
@@ -74,8 +76,11 @@ class Fetcher:
         *,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        resolver: Resolver = system_resolver,
     ) -> None:
         self.config = config or FetchConfig()
+        self.resolver = resolver
+        self._guard = threading.local()  # this thread's request: may it reach private addresses?
         self.base_dir = base_dir
         self.gate = HostGate(self.config.per_host, self.config.host_interval, sleep=sleep)
         self.robots = RobotsPolicy(self._robots_text, self.config.user_agent)
@@ -101,6 +106,8 @@ class Fetcher:
                     timeout=httpx.Timeout(self.config.timeout),
                     proxy=proxy,
                     limits=httpx.Limits(max_connections=max(10, self.config.workers * 2)),
+                    # every hop, redirects included
+                    event_hooks={"request": [lambda request: self._check_destination(request, proxy)]},
                 )
                 self._clients[proxy] = client
             return client
@@ -127,6 +134,7 @@ class Fetcher:
         max_bytes: int | None = None,
         proxy: str | None = None,
         page: bool = False,
+        allow_private: bool | None = None,
     ) -> Response:
         """Fetch ``url`` (http, https, file or a path under ``base_dir``); any failure is a :class:`FetchError`.
 
@@ -142,6 +150,7 @@ class Fetcher:
             return self._read_file(url, cap)
         if scheme not in ("http", "https"):
             raise FetchError(url, f"unsupported URL scheme {scheme!r} (use http, https or file)")
+        self._guard.allow_private = self.config.allow_private if allow_private is None else allow_private
         if page and self.config.robots and not self.robots.allowed(url):
             raise FetchError(url, "disallowed by the site's robots.txt")
         headers = {"Accept": _ACCEPT_PAGE} if page else {}
@@ -160,6 +169,18 @@ class Fetcher:
                     raise
             attempt += 1
             self._sleep(delay)
+
+    def _check_destination(self, request: httpx.Request, proxy: str | None) -> None:
+        if getattr(self._guard, "allow_private", self.config.allow_private):
+            return
+        host = request.url.host
+        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+        # through a proxy the name is resolved by the proxy, which the user chose; literal addresses still count
+        resolve = self.resolver if proxy is None else _literal_only
+        try:
+            check_public(str(request.url), host, port, resolve)
+        except FetchError as exc:
+            raise _Refused(exc) from None
 
     def _retry_delay(self, exc: FetchError, attempt: int) -> float | None:
         """Seconds to wait before trying again, or None when the failure is final for this run."""
@@ -202,6 +223,8 @@ class Fetcher:
                     etag=got.get("etag"),
                     last_modified=got.get("last-modified"),
                 )
+        except _Refused as refused:
+            raise refused.error from None
         except httpx.TooManyRedirects:
             raise FetchError(url, f"too many redirects (more than {self.config.max_redirects})") from None
         except httpx.TimeoutException:
@@ -212,7 +235,9 @@ class Fetcher:
             raise FetchError(url, _describe(exc)) from None
 
     def _robots_text(self, url: str, cap: int) -> str:
-        return self.get(url, max_bytes=cap).text()
+        # the page's own permission to reach its host applies to the host's robots.txt too
+        allow = getattr(self._guard, "allow_private", None)
+        return self.get(url, max_bytes=cap, allow_private=allow).text()
 
     def _read_file(self, url: str, cap: int) -> Response:
         parts = urlsplit(url)
@@ -234,6 +259,21 @@ class Fetcher:
         if len(data) > cap:
             raise FetchError(url, f"body larger than {cap} bytes")
         return Response(url=path.resolve().as_uri(), status=200, content=data)
+
+
+def _literal_only(host: str, _port: int) -> list[str]:
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        return []
+
+
+class _Refused(Exception):
+    """Carries a refusal out of an httpx event hook, which must raise, through httpx untouched."""
+
+    def __init__(self, error: FetchError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _read_capped(response: httpx.Response, cap: int, url: str) -> bytes:

@@ -58,4 +58,5 @@ def fetch_for(
         max_bytes=source.max_bytes,
         proxy=source.proxy,
         page=page,
+        allow_private=source.allow_private,
     )
