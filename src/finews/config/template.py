@@ -25,6 +25,7 @@ host_interval = 1.0     # least seconds between two requests to one host
 retries = 2             # retries of connect errors, 5xx and 429, with exponential backoff and jitter
 robots = true           # obey robots.txt when fetching article pages
 max_backoff = 86400     # a failing source is retried at most this many seconds apart, never dropped
+allow_private = false   # true lets sources reach loopback/private addresses (refused by default: SSRF)
 
 [site]
 title = "finews"
@@ -77,6 +78,7 @@ hexo_categories = [{hexo}]  # Hexo's three-level categories
 # interval = 1800           # seconds between checks under 'finews run'
 # full_text = true          # fetch each article page for its main text (summary-only feeds)
 # proxy = "http://127.0.0.1:3128"
+# allow_private = true      # this source reads a feed on your own network
 # enabled = false
 """
 
