@@ -57,6 +57,7 @@ class WebConfig(_Strict):
     # admin actions of the JSON API (add/disable a source, fetch now) need "Authorization: Bearer <token>";
     # empty: they are refused. FINEWS_ADMIN_TOKEN in the environment is used when this is empty.
     admin_token: str = ""
+    search_per_minute: int = Field(120, ge=0, description="API searches per client address per minute; 0: no limit")
 
 
 class UnderstandConfig(_Strict):

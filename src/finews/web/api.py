@@ -11,6 +11,7 @@ from ..config import Config, flags
 from ..model import BEIJING
 from ..store import SQLArchive, queries
 from ..store.search import SearchFilters
+from .ratelimit import retry_after
 from .schemas import ArticleBrief, ArticleFull, Entity, Hit, Move, Paged, SearchPage, Source, Story
 
 MAX_ID = 2**63 - 1  # SQLite's integers: a larger id names nothing
@@ -82,7 +83,18 @@ def get_article(db: ArchiveDep, article_id: int) -> ArticleFull:
     return ArticleFull.full(article, mentions, queries.linked_reports(db.engine, article))
 
 
-@router.get("/search", response_model=SearchPage, summary="Full-text search, best first")
+def _search_allowance(request: Request) -> None:
+    limiter = request.app.state.search_limiter
+    wait = limiter.take(request.client.host if request.client else "-")
+    if wait:
+        raise HTTPException(429, "too many searches from this address; try again shortly",
+                            headers={"Retry-After": retry_after(wait)})  # fmt: skip
+
+
+@router.get(
+    "/search", response_model=SearchPage, summary="Full-text search, best first",
+    dependencies=[Depends(_search_allowance)],
+)  # fmt: skip
 def search(
     db: ArchiveDep, paging: PagingDep,
     q: Annotated[str, Query(min_length=1, max_length=1000, description="words; nothing is query syntax")],

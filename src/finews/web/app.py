@@ -19,6 +19,7 @@ from ..config import Config
 from ..store import SQLArchive, open_archive
 from . import admin, api, problems
 from .caching import ETagMiddleware
+from .ratelimit import RateLimiter
 
 
 class Desk:
@@ -76,6 +77,7 @@ def create_app(config: Config, *, admin_token: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.desk = desk
+    app.state.search_limiter = RateLimiter(config.web.search_per_minute)
     problems.install(app)
     app.include_router(api.router)
     app.include_router(admin.router)
