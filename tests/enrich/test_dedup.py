@@ -210,3 +210,12 @@ def test_labeled_pairs_held_out(labeled: dict[str, tuple[float, float, float]]) 
     over all pairs P 0.97, R 0.94, F1 0.951."""
     assert labeled["held_out"][2] >= 0.95, labeled
     assert labeled["all"][2] >= 0.94, labeled
+
+
+def test_a_copy_of_a_group_whose_first_report_was_pruned_still_links() -> None:
+    index = NearDuplicateIndex()
+    index.add("first", "RTX 4080 Super短路烧穿PCB", BODY, T0, source="cnbeta")
+    index.add("copy", "堪称最惨烈！RTX 4080 Super短路 严重到PCB都被烧穿", BODY, T0, source="ithome")
+    index.remove("first")
+    again = index.add("third", "RTX 4080 Super显卡短路", BODY, T0, source="mydrivers")
+    assert (again.action, again.target) == ("link", "first") and index.root("third") == "first"

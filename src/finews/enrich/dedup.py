@@ -255,7 +255,14 @@ class NearDuplicateIndex:
         keys = self._keys(fp)
         found = self.query_fingerprint(fp, source=source, url=url, guid=guid, _keys=self._keys(fp, probe=True))
         verdict = self._verdict([m for m in found if m.doc_id != doc_id], source)
-        root = self._meta[verdict.target].root if verdict.target else doc_id
+        # a link already names its group's root, which may have been pruned since; an update joins its target's
+        root = (
+            verdict.target
+            if verdict.action == "link"
+            else self._meta[verdict.target].root
+            if verdict.target
+            else doc_id
+        )
         self.insert(doc_id, fp, source=source, url=url, guid=guid, root=root, _keys=keys)
         return verdict
 
