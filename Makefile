@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine:
 #   make demo   - virtual environment, finews installed, bundled samples ingested, site built
-#   make test   - test dependencies installed, lint, whole test suite
+#   make test   - test dependencies and Debian packages (PostgreSQL, Chromium) installed, lint, whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -24,6 +24,7 @@ demo: $(VENV)/.installed
 	$(BIN)/finews demo demo
 
 test: $(VENV)/.installed-test
+	bash scripts/system-packages.sh
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q
 
@@ -31,7 +32,8 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-test
+	bash scripts/system-packages.sh --bench
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/fetch.py
 	$(BIN)/python bench/extract.py

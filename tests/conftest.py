@@ -52,3 +52,16 @@ def make_config(tmp_path: Path, sources: list[dict] | None = None, **sections: d
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     return make_config(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A running PostgreSQL server (started once per test session) as a SQLAlchemy URL.
+
+    ``make test`` installs the Debian server; without it the PostgreSQL suites fail rather
+    than skip, so a missing install step cannot pass unnoticed.
+    """
+    from .pgserver import postgres_server
+
+    with postgres_server() as url:
+        yield url
