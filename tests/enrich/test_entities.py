@@ -79,6 +79,13 @@ def test_names_found_once_are_found_everywhere() -> None:
     assert all(m.confidence >= CONFIDENT for m in people if m.key == "王长虎")
 
 
+@pytest.mark.parametrize("text", ["该项目的主管单位是工信部。", "公司总监高度重视此事。", "部门经理周期性轮岗。"])
+def test_common_words_after_a_title_are_not_people(text: str) -> None:
+    # 单, 高 and 周 are surnames, but 单位, 高度 and 周期 are words the dictionary knows well
+    article = Article(source="s", url="u", title="t", summary=text)
+    assert [m.key for m in extract_mentions(article) if m.kind == "person"] == []
+
+
 def test_well_known_people_without_a_title() -> None:
     article = Article(source="s", url="u", title="t", summary="马斯克在社交平台上发文，黄仁勋随后回应。")
     people = {m.key: m for m in extract_mentions(article) if m.kind == "person"}

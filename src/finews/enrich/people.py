@@ -152,6 +152,14 @@ def _tag(text: str) -> list[tuple[str, str]]:
     return out
 
 
+COMMON_WORD_FREQ = 100  # a dictionary word this frequent, tagged as anything but a name, is not a name
+
+
+def _common_word(word: str, tags: dict[str, str]) -> bool:
+    tag = tags.get(word)
+    return tag is not None and not tag.startswith("nr") and _tagger().tokenizer.FREQ.get(word, 0) >= COMMON_WORD_FREQ
+
+
 def _is_han_name(token: str) -> bool:
     if not 2 <= len(token) <= 4 or not all("\u4e00" <= c <= "\u9fff" for c in token):
         return False
@@ -163,10 +171,11 @@ def _is_han_name(token: str) -> bool:
 def find_people(text: str) -> list[PersonHit]:
     """People named in ``text``, longest and most confident first for overlapping candidates."""
     cands: list[PersonHit] = []
-    for m in _NAME_AFTER_TITLE.finditer(text):
-        cands.append(_with_context(text, m.start("name"), m.end("name"), m["name"], 0.9))
-    tagged: set[str] = set()
     tags = _tagger().word_tag_tab
+    for m in _NAME_AFTER_TITLE.finditer(text):
+        if not _common_word(m["name"], tags):  # 主管单位, 总监高度重视: 单 and 高 are surnames too
+            cands.append(_with_context(text, m.start("name"), m.end("name"), m["name"], 0.9))
+    tagged: set[str] = set()
     for lo, hi in _pos_windows(text):
         offset = lo
         for word, flag in _tag(text[lo:hi]):
