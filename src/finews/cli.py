@@ -24,9 +24,9 @@ from .config import DEFAULT_CONFIG_NAME, Config, install_samples, load_config, r
 from .errors import FinewsError
 from .model import BEIJING
 from .pipeline import FetchReport, SourceReport, fetch_all, import_folder
-from .publish import build_site, export_posts
+from .publish import export_posts
 from .scheduler import RoundReport, Scheduler
-from .store import ArchiveLock, SQLArchive, open_archive
+from .store import SQLArchive, open_configured, writer_lock
 from .store.search import SearchFilters
 
 app = typer.Typer(
@@ -51,7 +51,7 @@ WaitOption = Annotated[
 
 @contextmanager
 def _archive(config: Config) -> Iterator[SQLArchive]:
-    archive = open_archive(config.database_path)
+    archive = open_configured(config)
     try:
         yield archive
     finally:
@@ -61,7 +61,7 @@ def _archive(config: Config) -> Iterator[SQLArchive]:
 @contextmanager
 def _writing(config: Config, wait: float) -> Iterator[SQLArchive]:
     """The archive, for this process alone to write (two writers would interleave their rounds)."""
-    with ArchiveLock(config.lock_path, wait=wait), _archive(config) as archive:
+    with writer_lock(config, wait=wait), _archive(config) as archive:
         yield archive
 
 
@@ -224,6 +224,67 @@ def _print_totals(result: FetchReport) -> None:
     )
 
 
+# -- work distribution: `finews worker` processes on a PostgreSQL task queue, fed by `finews dispatch` --
+def _log_to_stderr() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for noisy in ("procrastinate", "httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _need_queue_packages() -> None:
+    """The queue's packages come with the postgres extra: say so rather than show a traceback."""
+    try:
+        import procrastinate  # noqa: F401
+        import psycopg  # noqa: F401
+    except ImportError as exc:
+        err.print(f"[red]error:[/red] the task queue needs the postgres extra: pip install 'finews[postgres]' ({exc})")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def worker(
+    config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+    until_idle: Annotated[bool, typer.Option("--until-idle", help="Exit when the queue is empty.")] = False,
+) -> None:
+    """Take "fetch source" jobs from the PostgreSQL task queue until stopped; run several for more throughput."""
+    _need_queue_packages()
+    from .queue import run_worker
+
+    _log_to_stderr()
+    try:
+        run_worker(load_config(config), wait=not until_idle)
+    except FinewsError as exc:
+        raise _fail(exc, 2) from None
+
+
+@app.command()
+def dispatch(
+    config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+    once: Annotated[bool, typer.Option("--once", help="One round, then exit.")] = False,
+    publish: Annotated[bool, typer.Option(help="Rebuild the site and exports when workers saved news.")] = True,
+) -> None:
+    """Enqueue due sources for `finews worker`s, give dead workers' jobs to others, republish; until stopped."""
+    _need_queue_packages()
+    from .queue import DispatchRound, run_dispatcher
+
+    def show(report: DispatchRound) -> None:
+        if report.enqueued or report.retried:
+            text = f"enqueued {len(report.enqueued)} sources, {len(report.retried)} jobs retried"
+            console.print(text, highlight=False)
+        if report.publish_error:
+            err.print(f"[red]publish failed:[/red] {report.publish_error}", highlight=False, soft_wrap=True)
+
+    _log_to_stderr()
+    try:
+        cfg = load_config(config)
+        with _stop_on_signals() as stop:
+            run_dispatcher(cfg, stop, publish=publish, max_rounds=1 if once else None, on_round=show)
+    except FinewsError as exc:
+        raise _fail(exc, 2) from None
+
+
 @app.command()
 def export(
     directory: Annotated[Path, typer.Argument(help="Site folder to write posts into.")],
@@ -262,27 +323,21 @@ def export(
 def build(
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder (default: site.output).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Rebuild every page aside and swap it in.")] = False,
 ) -> None:
-    """Build the static site from the archive."""
-    from .store.queries import confident_mentions
+    """Build the static site from the archive (only the pages that changed, after the first build)."""
+    from .publish.reading import build_from_archive
 
     try:
         cfg = load_config(config)
         out = output or cfg.site_dir
         with _archive(cfg) as archive, _progress() as progress:
             task = progress.add_task("building site", total=archive.count())
-            report = build_site(
-                archive.iter_articles(),
-                cfg,
-                out,
-                progress=lambda n: progress.advance(task, n),
-                also=archive.also_reported(),
-                moves=archive.moves(),
-                mentions=confident_mentions(archive.engine),
-            )
+            report = build_from_archive(cfg, archive, out, progress=lambda n: progress.advance(task, n), full=full)
     except FinewsError as exc:
         raise _fail(exc) from None
     console.print(f"site: {report.pages} pages for {report.articles} articles in {out}")
+    console.print(f"{report.written} pages written, {report.unchanged} unchanged")
 
 
 @app.command()
@@ -397,7 +452,7 @@ def demo(
         fetch(config=config, source=None)
     except typer.Exit as exc:
         fetch_failed = exc.exit_code != 0
-    build(config=config, output=None)
+    build(config=config, output=None, full=False)
     cfg = load_config(config)
     console.print(f"\nThe site is in [bold]{cfg.site_dir}[/bold]; serve it with:\n  finews serve -c {config}")
     if fetch_failed:

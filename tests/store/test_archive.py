@@ -7,6 +7,7 @@ from finews.model import Article, SourceState
 from finews.store import open_archive
 
 BJ = timezone(timedelta(hours=8))
+HEAD = "0005"
 
 
 def _article(n: int, **over) -> Article:
@@ -80,7 +81,7 @@ def test_sqlite_file_is_wal_and_migrated(tmp_path):
     open_archive(path).close()  # reopening an up-to-date archive is a no-op
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0004"
+        assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == HEAD
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 

@@ -40,7 +40,25 @@ class FetchConfig(_Strict):
 
 
 class StorageConfig(_Strict):
-    path: str = "finews.db"
+    path: str = "finews.db"  # the SQLite archive, used when no url is set
+    # a PostgreSQL archive instead: "postgresql://user:password@host:5432/finews" (read with psycopg 3)
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        """``postgresql://`` and ``postgres://`` mean the psycopg 3 driver, the one finews installs."""
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        scheme, sep, rest = value.partition("://")
+        if not sep:
+            raise ValueError(f"not a database URL: {value!r} (expected postgresql://user@host/dbname)")
+        if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+            return f"postgresql+psycopg://{rest}"
+        if scheme == "sqlite":
+            return value
+        raise ValueError(f"unsupported database {scheme!r} (use postgresql://…, or storage.path for SQLite)")
 
 
 class RunExport(_Strict):
@@ -65,6 +83,16 @@ class UnderstandConfig(_Strict):
     enabled: bool = True
 
 
+class QueueConfig(_Strict):
+    """``finews worker`` / ``finews dispatch``: fetch jobs in a PostgreSQL task queue (procrastinate)."""
+
+    url: str = ""  # postgresql://user@host/db for the queue; "" uses storage.url (the PostgreSQL archive)
+    name: str = "finews"  # procrastinate queue name: several deployments can share one database
+    poll: float = Field(5.0, gt=0, description="seconds between dispatcher rounds and between a worker's looks")
+    heartbeat: float = Field(10.0, gt=0, description="seconds between a worker's heartbeats")
+    stalled_after: float = Field(30.0, gt=0, description="a job whose worker is silent this long goes to another")
+
+
 class RunConfig(_Strict):
     site: bool = True  # rebuild the static site after a round that changed the archive
     exports: list[RunExport] = Field(default_factory=list)
@@ -78,6 +106,7 @@ class SiteConfig(_Strict):
     output: str = "site"
     per_page: int = Field(20, ge=1, le=500)
     feed_items: int = Field(50, ge=1, le=1000)
+    theme: str = ""  # folder whose templates/ and static/ files replace the packaged ones of the same name
 
 
 class ExportConfig(_Strict):
@@ -223,6 +252,7 @@ class Config(_Strict):
     run: RunConfig = Field(default_factory=RunConfig)
     understand: UnderstandConfig = Field(default_factory=UnderstandConfig)
     web: WebConfig = Field(default_factory=WebConfig)
+    queue: QueueConfig = Field(default_factory=QueueConfig)
     sites: dict[str, SiteRuleConfig] = Field(default_factory=dict)  # [sites."example.cn"]: added to the packaged rules
     sources: list[SourceConfig] = Field(default_factory=list)
     base_dir: Path = Field(default=Path("."), exclude=True)

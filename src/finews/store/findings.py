@@ -16,6 +16,7 @@ from sqlalchemy import Engine, and_, bindparam, delete, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
+from . import pg
 from .rows import naive_utc
 from .schema import articles, mentions, move_reports, moves, stories
 
@@ -102,6 +103,7 @@ def save_findings(engine: Engine, batch: Sequence[Findings]) -> None:
         return
     ids = [found.article_id for found in batch]
     with engine.begin() as conn:
+        pg.lock_transaction(conn, pg.WRITE)  # moves and stories are read, then written: one writer at a time
         conn.execute(
             articles.update().where(articles.c.id == bindparam("b_id")).values(story_id=bindparam("b_story")),
             [{"b_id": found.article_id, "b_story": found.story_id} for found in batch],
@@ -184,7 +186,7 @@ def _save_move(conn: Connection, move: ExecutiveMove, article_id: int) -> None:
         if fill:
             conn.execute(moves.update().where(moves.c.id == move_id).values(**fill))
     conn.execute(
-        move_reports.insert().prefix_with("OR IGNORE", dialect="sqlite"),
+        pg.insert(conn, move_reports).on_conflict_do_nothing(),
         {"move_id": move_id, "article_id": article_id, "evidence": move.evidence},
     )
 

@@ -1,51 +1,45 @@
-"""Chinese full-text search over the archive: SQLite FTS5 on words cut by jieba.
+"""Chinese full-text search over the archive: one interface, a SQLite and a PostgreSQL implementation.
 
-SQLite's own tokenizers cannot read Chinese (unicode61 takes a whole run of Han characters as one
-token; trigram needs three characters, so 茅台 or 离职 would never match). Text is therefore cut
-into words by rjieba (jieba's dictionary, in Rust, ~5M chars/s) before it reaches FTS5, joined by
-an invisible separator so a snippet turns back into the original text. A third, hidden column
-holds the sub-words of longer words (贵州茅台 → 贵州, 茅台) and the two-character pieces of long
-Han words, so short queries find words the segmenter kept whole. User input never reaches FTS5's
-query syntax unquoted.
+Neither database's own tokenizer can read Chinese (SQLite's unicode61 and PostgreSQL's parser take
+a whole run of Han characters as one token; trigrams need three characters, so 茅台 or 离职 would
+never match). Text is therefore cut into words by rjieba (jieba's dictionary, in Rust, ~5M
+chars/s) before it is indexed. A third field holds the sub-words of longer words (贵州茅台 → 贵州,
+茅台) and the two-character pieces of long Han words, so short queries find words the segmenter
+kept whole. Every word of a query must appear; user input is never query syntax.
 
 Ranking is BM25 (title weighted above body) damped by age. To stay fast on common words (苹果
-matches tens of thousands of articles), the newest ``CANDIDATES`` matches are read straight off
-the index in arrival order, which FTS5 streams and stops early; only they are scored. A narrow
+matches tens of thousands of articles), only the newest ``CANDIDATES`` matches are scored. A narrow
 ``search_docs`` table carries what filters and ranking need, so no wide article row is touched
 until the page itself is loaded.
+
+:mod:`.search_sqlite` keeps the words in an FTS5 table; :mod:`.search_pg` keeps the same words,
+tokenized the same way, in a GIN-indexed tsvector and computes the same BM25, so both backends
+return the same articles in the same order.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from html import escape
 
 import rjieba
-from sqlalchemy import select, text
 from sqlalchemy.engine import Connection, Engine
 
 from ..extract.clean import html_to_text
 from ..model import Article
-from .rows import article_from_row, naive_utc
-from .schema import articles
+from .rows import naive_utc
 
 SEPARATOR = "\u2063"  # INVISIBLE SEPARATOR: FTS5 splits on it, readers never see it
-TOKENIZE = f"unicode61 separators '{SEPARATOR}' remove_diacritics 2"
 _HAN_WORD = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]{3,}$")
 _WORD = re.compile(r"\w", re.UNICODE)
 BODY_CHARS = 20_000  # what is indexed of one body: enough for any news story, bounded for 1 MB pages
 WEIGHTS = (5.0, 1.0, 0.5)  # title, body, sub-words
 AGE_SCALE_DAYS = 180.0  # an article this old ranks at half its text score
-
 CANDIDATES = 300  # newest matches scored per query; deeper pages widen the window
-CREATE = (
-    f'CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(title, body, terms, tokenize="{TOKENIZE}")',
-    "CREATE TABLE IF NOT EXISTS search_docs (id INTEGER PRIMARY KEY, source TEXT NOT NULL, day REAL,"
-    " visible INTEGER NOT NULL)",
-)
+QUERY_CHARS = 200  # what is read of a query
 
 
 def segment(value: str) -> str:
@@ -64,51 +58,33 @@ def sub_words(value: str) -> str:
     return " ".join(sorted(extra))
 
 
-def _day(article: Article) -> float | None:
+def day_of(article: Article) -> float | None:
     when = naive_utc(article.published or article.fetched_at)
-    return when.toordinal() + (when.hour * 3600 + when.minute * 60 + when.second) / 86400 if when else None
+    return day_number(when) if when else None
 
 
-def index_row(article: Article) -> dict[str, object]:
+def day_number(when: datetime) -> float:
+    """Days since year 1 as a float: what ``search_docs.day`` holds and filters compare."""
+    utc = naive_utc(when)
+    assert utc is not None
+    return utc.toordinal() + (utc.hour * 3600 + utc.minute * 60 + utc.second) / 86400
+
+
+def indexed_text(article: Article) -> tuple[str, str]:
+    """The title and the (bounded) plain body that get indexed."""
     body = (html_to_text(article.content_html) if article.content_html else "") or article.summary
-    body = body[:BODY_CHARS]
-    return {
-        "rowid": article.id,
-        "title": segment(article.title),
-        "body": segment(body),
-        "terms": sub_words(f"{article.title}\n{body}"),
-    }
+    return article.title, body[:BODY_CHARS]
 
 
-def update_index(conn: Connection, batch: Sequence[Article]) -> None:
-    """(Re)index saved articles in the caller's transaction, so the index never lags the archive."""
-    rows = [index_row(a) for a in batch if a.id is not None]
-    if not rows:
-        return
-    conn.execute(text("DELETE FROM articles_fts WHERE rowid = :rowid"), [{"rowid": r["rowid"]} for r in rows])
-    conn.execute(
-        text("INSERT INTO articles_fts (rowid, title, body, terms) VALUES (:rowid, :title, :body, :terms)"), rows
-    )
-    docs = [
-        {"id": a.id, "source": a.source, "day": _day(a), "visible": int(a.duplicate_of is None)}
-        for a in batch
-        if a.id is not None
-    ]
-    conn.execute(text("INSERT OR REPLACE INTO search_docs VALUES (:id, :source, :day, :visible)"), docs)
+def query_words(query: str) -> list[str]:
+    """The query's words in order, once each (punctuation and spaces dropped): each must match."""
+    words = (word.strip() for word in rjieba.cut(query[:QUERY_CHARS]))
+    return list(dict.fromkeys(word for word in words if word and _WORD.search(word)))
 
 
-def match_expression(query: str) -> str | None:
-    """A safe FTS5 MATCH for what the user typed: every word must appear; nothing is FTS syntax.
-
-    ``"``, ``*``, ``AND``, ``NEAR(``, unbalanced parentheses … are words or nothing here.
-    """
-    words = []
-    for word in rjieba.cut(query[:200]):
-        word = word.strip()
-        if not word or not _WORD.search(word):
-            continue
-        words.append('"' + word.replace('"', '""') + '"')
-    return " AND ".join(dict.fromkeys(words)) or None
+def blended(text_score: float, day: float | None, today: float) -> float:
+    """The text score damped by age: an article ``AGE_SCALE_DAYS`` old counts half."""
+    return text_score / (1.0 + max(0.0, today - (day or today)) / AGE_SCALE_DAYS)
 
 
 @dataclass
@@ -135,6 +111,15 @@ class SearchResults:
     hits: list[SearchHit] = field(default_factory=list)
 
 
+def update_index(conn: Connection, batch: Sequence[Article]) -> None:
+    """(Re)index saved articles in the caller's transaction, so the index never lags the archive."""
+    if conn.dialect.name == "postgresql":
+        from . import search_pg as backend
+    else:
+        from . import search_sqlite as backend
+    backend.update_index(conn, batch)
+
+
 def search(
     engine: Engine,
     query: str,
@@ -145,46 +130,18 @@ def search(
     now: datetime | None = None,
 ) -> SearchResults:
     """Articles matching ``query`` (all its words), best first; never raises on odd input."""
-    match = match_expression(query)
-    if match is None:
-        return SearchResults(query, 0)
+    if engine.dialect.name == "postgresql":
+        from . import search_pg as backend
+    else:
+        from . import search_sqlite as backend
     limit, offset = max(0, min(limit, 200)), max(0, offset)
-    where, params = _filters(filters or SearchFilters())
-    params["match"] = match
-    base = (
-        f"FROM articles_fts f JOIN search_docs d ON d.id = f.rowid WHERE articles_fts MATCH :match AND d.visible{where}"
-    )
-    weights = ", ".join(str(w) for w in WEIGHTS)
-    window = max(CANDIDATES, offset + limit)
-    today = _day_number(now or datetime.now(UTC))
-    with engine.connect() as conn:
-        total = conn.execute(text(f"SELECT count(*) {base}"), params).scalar_one()
-        if not total or offset >= total:
-            return SearchResults(query, int(total))
-        candidates = conn.execute(
-            text(f"SELECT f.rowid AS id, bm25(articles_fts, {weights}) AS bm25, d.day {base}"
-                 " ORDER BY f.rowid DESC LIMIT :window"),
-            {**params, "window": window},
-        ).all()  # fmt: skip
-        scored = sorted(
-            ((-r.bm25 / (1.0 + max(0.0, today - (r.day or today)) / AGE_SCALE_DAYS), r.id) for r in candidates),
-            reverse=True,
-        )[offset : offset + limit]
-        ids = [article_id for _, article_id in scored]
-        found = {r.id: article_from_row(r) for r in conn.execute(select(articles).where(articles.c.id.in_(ids)))}
-    words = _query_words(query)
-    hits = [SearchHit(found[i], score, highlight(_plain(found[i]), words)) for score, i in scored if i in found]
-    return SearchResults(query, int(total), hits)
+    return backend.search(engine, query, filters or SearchFilters(), limit=limit, offset=offset, now=now)
 
 
-def _day_number(when: datetime) -> float:
-    utc = naive_utc(when)
-    assert utc is not None
-    return utc.toordinal() + (utc.hour * 3600 + utc.minute * 60 + utc.second) / 86400
-
-
-def _query_words(query: str) -> list[str]:
-    return [w for w in {w.strip() for w in rjieba.cut(query[:200])} if w and _WORD.search(w)]
+def hits(query: str, scored: Sequence[tuple[float, int]], found: dict[int, Article]) -> list[SearchHit]:
+    """The page's hits in score order, each with its highlighted snippet."""
+    words = query_words(query)
+    return [SearchHit(found[i], score, highlight(_plain(found[i]), words)) for score, i in scored if i in found]
 
 
 def _plain(article: Article) -> str:
@@ -205,22 +162,21 @@ def highlight(plain: str, words: Sequence[str], width: int = 120) -> str:
     return escape(prefix + marked + suffix).replace("\u0001", "<mark>").replace("\u0002", "</mark>")
 
 
-def _filters(filters: SearchFilters) -> tuple[str, dict[str, object]]:
+def filter_clauses(filters: SearchFilters, category: Callable[[str], str]) -> tuple[str, dict[str, object]]:
+    """SQL conditions on ``search_docs d`` for the filters; ``category`` spells the JSON test in the dialect."""
     clauses, params = [], {}
     if filters.source:
         clauses.append("d.source = :source")
         params["source"] = filters.source
     if filters.category:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM articles a, json_each(a.categories) c WHERE a.id = d.id AND c.value = :category)"
-        )
+        clauses.append(category(":category"))
         params["category"] = filters.category
     if filters.since:
         clauses.append("d.day >= :since")
-        params["since"] = _day_number(filters.since)
+        params["since"] = day_number(filters.since)
     if filters.until:
         clauses.append("d.day < :until")
-        params["until"] = _day_number(filters.until)
+        params["until"] = day_number(filters.until)
     for kind, value in (("company", filters.ticker), ("person", filters.person)):
         if value:
             clauses.append(

@@ -1,4 +1,4 @@
-"""The archive on SQLAlchemy Core: SQLite (WAL) by default; the statements are portable SQL."""
+"""The archive on SQLAlchemy Core: SQLite (WAL) by default, or PostgreSQL; the statements are portable SQL."""
 
 from __future__ import annotations
 
@@ -6,19 +6,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, bindparam, create_engine, event, func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import FinewsError
 from ..model import Article, SaveResult, SourceState
-from . import findings, search
+from . import findings, pg, search
 from .findings import Findings, StoredFingerprint, StoredStory
 from .rows import (
     article_from_row,
@@ -31,6 +31,9 @@ from .rows import (
 )
 from .schema import articles, sources
 from .search import SearchFilters, SearchResults
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 _BATCH = 500
 
@@ -51,6 +54,23 @@ def open_archive(path: Path | str) -> SQLArchive:
     return SQLArchive(engine, label=str(path))
 
 
+def open_database(url: str) -> SQLArchive:
+    """Open (migrating if needed) the PostgreSQL archive at a SQLAlchemy URL; the database must exist."""
+    if not url.startswith("postgresql"):
+        raise StorageError(f"{url}: not a PostgreSQL URL")
+    return SQLArchive(pg.create_postgres_engine(url), label=pg.safe_label(url))
+
+
+def open_configured(config: Config) -> SQLArchive:
+    """The archive ``config`` names: ``storage.url`` when set (PostgreSQL), else the SQLite file ``storage.path``."""
+    url = config.storage.url
+    if not url:
+        return open_archive(config.database_path)
+    if url.startswith("sqlite"):
+        return open_archive(config.resolve(make_url(url).database or config.storage.path))
+    return open_database(url)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the web app read while a fetch writes; NORMAL is still crash-safe in WAL mode.
@@ -67,6 +87,7 @@ def migrate(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     head = ScriptDirectory.from_config(cfg).get_current_head()
     with engine.begin() as connection:
+        pg.lock_transaction(connection, pg.MIGRATE)  # processes starting together migrate once, in turn
         if MigrationContext.configure(connection).get_current_revision() == head:
             return
         cfg.attributes["connection"] = connection
@@ -90,6 +111,7 @@ class SQLArchive:
         now = datetime.now(UTC).replace(tzinfo=None)
         try:
             with self.engine.begin() as conn:
+                pg.lock_transaction(conn, pg.WRITE)  # see pg.py: concurrent saves of one article stay one row
                 for start in range(0, len(batch), _BATCH):
                     self._save_chunk(conn, batch[start : start + _BATCH], now, result)
         except SQLAlchemyError as exc:
@@ -296,6 +318,7 @@ class SQLArchive:
         values = {k: naive_utc(v) if isinstance(v, datetime) else v for k, v in asdict(state).items()}
         try:
             with self.engine.begin() as conn:
+                pg.lock_transaction(conn, pg.WRITE)
                 exists = conn.execute(select(sources.c.name).where(sources.c.name == state.name)).first()
                 if exists:
                     conn.execute(sources.update().where(sources.c.name == state.name).values(**values))

@@ -16,7 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..config import Config, SourceConfig, flags
 from ..pipeline import fetch_all
-from ..store import ArchiveLock
+from ..store import writer_lock
 from .api import ArchiveDep, ConfigDep
 from .schemas import FetchResult, SourceFlag
 
@@ -62,7 +62,7 @@ def fetch_source(name: str, db: ArchiveDep, cfg: ConfigDep) -> FetchResult:
     """Check one source now (even a disabled one, like ``finews fetch --source``) and save what it brings."""
     _source(cfg, name)
     # the lock `finews run` and `finews fetch` hold: two writers would interleave their rounds
-    with ArchiveLock(cfg.lock_path):
+    with writer_lock(cfg):
         report = fetch_all(cfg, db, names=[name]).sources[0]
     return FetchResult(**asdict(report), summary=report.summary)
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from finews.model import Article
-from finews.store import search
+from finews.store import search_sqlite as search
 
 revision = "0004"
 down_revision = "0003"

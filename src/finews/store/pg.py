@@ -1,0 +1,55 @@
+"""What only PostgreSQL needs: the engine, portable upserts, and advisory locks between processes.
+
+Several processes (``finews run``, queue workers, the web app) may write one PostgreSQL archive at
+once. Saving reads before it writes (is this URL archived? which slugs are taken? is this a repeat
+of another source's report?), so two writers saving the same article could both decide "new".
+Rather than retrying on unique-constraint errors (which cannot catch guid-only articles or
+duplicate links, as neither is unique in the schema), each write transaction first takes one
+transaction-level advisory lock: writes are serialized across processes, reads never wait, and
+the lock is released by the commit or the rollback, or by the server when a process dies.
+SQLite needs none of this: it already allows one writer at a time.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, Table, create_engine, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.sql.dml import Insert
+
+# advisory lock keys: (namespace, key) pairs, so other applications sharing the database cannot collide
+NAMESPACE = 0x66696E  # "fin"
+MIGRATE = 1  # one process migrates; the others wait, then find the schema current
+WRITE = 2  # one write transaction (save, findings, source state) at a time
+WRITER = 3  # the session lock of `finews run` / `finews fetch` (see lock.py)
+
+
+def is_postgres(bind: Connection | Engine) -> bool:
+    return bind.dialect.name == "postgresql"
+
+
+def create_postgres_engine(url: str) -> Engine:
+    """An engine on psycopg 3; stale pooled connections (server restarted) are replaced, not raised."""
+    try:
+        return create_engine(url, pool_pre_ping=True, future=True)
+    except ModuleNotFoundError:  # psycopg is the optional "postgres" extra
+        from .sql import StorageError
+
+        raise StorageError(f"{safe_label(url)}: PostgreSQL needs psycopg 3: pip install 'finews[postgres]'") from None
+
+
+def safe_label(url: str) -> str:
+    """The URL for messages: the password is never printed."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def lock_transaction(conn: Connection, key: int) -> None:
+    """Hold the advisory ``key`` until this transaction ends (a no-op on SQLite)."""
+    if is_postgres(conn):
+        conn.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": NAMESPACE, "key": key})
+
+
+def insert(conn: Connection, table: Table) -> Insert:
+    """``INSERT`` with the dialect's ``ON CONFLICT`` clauses (both dialects spell them the same way)."""
+    module = postgresql if is_postgres(conn) else sqlite
+    return module.insert(table)
