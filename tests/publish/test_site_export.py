@@ -40,22 +40,27 @@ def _articles(n: int) -> list[Article]:
 
 def test_site_pages_feeds_and_pagination(tmp_path):
     config = make_config(tmp_path, SOURCES, site={"per_page": 5, "title": "测试站"})
-    report = build_site(_articles(23), config, tmp_path / "site")
+    report = build_site(_articles(23), config, tmp_path / "site", search=False)
     site = tmp_path / "site"
     assert report.articles == 23
     for page in (
         "index.html",
-        "page/5/index.html",
+        "page/3/index.html",
         "a/0.html",
         "source/em/index.html",
         "category/tech/index.html",
-        "category/tech/page/3/index.html",
+        "category/tech/page/1/index.html",
         "category/tech/atom.xml",
         "atom.xml",
         "static/style.css",
     ):
         assert (site / page).is_file(), page
-    assert not (site / "page/6").exists()
+    # pages past the first are numbered from the oldest, so they keep their articles as new ones come
+    assert not (site / "page/4").exists() and not (site / "category/tech/page/2").exists()
+    oldest = (site / "page/1/index.html").read_text(encoding="utf-8")
+    assert all(f"第{i}条新闻" in oldest for i in (1, 2, 3, 4)) and "第6条新闻" not in oldest
+    assert 'href="../2/index.html"' in oldest and "更早的文章" not in oldest
+    assert "第22条新闻" in home_text(site) and "第16条新闻" in home_text(site) and "第14条新闻" not in home_text(site)
     home = (site / "index.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in home and 'name="viewport"' in home and "<script" not in home
     assert "http://" not in home.replace("http://www.w3.org", "") and "https://" not in home  # no external resources
@@ -68,9 +73,13 @@ def test_site_pages_feeds_and_pagination(tmp_path):
     assert feedparser.parse((site / "atom.xml").read_bytes()).entries[0].title == "第22条新闻"
 
 
+def home_text(site):
+    return (site / "index.html").read_text(encoding="utf-8")
+
+
 def test_failed_build_keeps_the_previous_site(tmp_path, monkeypatch):
     config = make_config(tmp_path, SOURCES)
-    build_site(_articles(3), config, tmp_path / "site")
+    build_site(_articles(3), config, tmp_path / "site", search=False)
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
 
     def boom(self):
@@ -78,7 +87,7 @@ def test_failed_build_keeps_the_previous_site(tmp_path, monkeypatch):
 
     monkeypatch.setattr(site_module._Builder, "lists", boom)
     with pytest.raises(RuntimeError):
-        build_site(_articles(6), config, tmp_path / "site")
+        build_site(_articles(6), config, tmp_path / "site", search=False)
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
 
 
@@ -98,7 +107,7 @@ def test_disk_refusals_are_clear_errors_and_leave_nothing(tmp_path, monkeypatch,
     with pytest.raises(PublishError, match=message):
         export_posts(_articles(1), "jekyll", tmp_path / "out", config)
     with pytest.raises(PublishError, match=message):
-        build_site(_articles(1), config, tmp_path / "site")
+        build_site(_articles(1), config, tmp_path / "site", search=False)
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert not leftovers  # no temporary file or half-built folder behind
 
@@ -122,7 +131,7 @@ def test_exports_are_stable_and_inside_the_folder(tmp_path):
 def test_article_page_shows_a_digest_only_when_it_adds_something(tmp_path):
     own, derived = _articles(2)
     own.summary = "来源自带的摘要，与正文不同。"
-    build_site([own, derived], make_config(tmp_path, SOURCES), tmp_path / "site")
+    build_site([own, derived], make_config(tmp_path, SOURCES), tmp_path / "site", search=False)
     assert 'class="digest"' in (tmp_path / f"site/a/{own.slug}.html").read_text(encoding="utf-8")
     assert 'class="digest"' not in (tmp_path / f"site/a/{derived.slug}.html").read_text(encoding="utf-8")
 

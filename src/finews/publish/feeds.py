@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from pathlib import Path
 
 from jinja2 import Environment
 from markupsafe import escape
 
 from ..config import SiteConfig
 from ..model import Article
-from .atomic import write_atomic
 
 FEED_FILES = ("atom.xml", "rss.xml", "feed.json")
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -54,9 +52,9 @@ def make_entry(article: Article, slug: str, author: str, *, content: bool) -> En
 
 
 class FeedWriter:
-    def __init__(self, env: Environment, out: Path, site: SiteConfig) -> None:
+    def __init__(self, env: Environment, write: Callable[[str, str], object], site: SiteConfig) -> None:
         self.env = env
-        self.out = out
+        self.write_file = write  # (path in the site, text): the build's writer, which skips unchanged files
         self.site = site
         base = site.base_url.rstrip("/")
         self.prefix = f"{base}/" if base else ""
@@ -97,9 +95,9 @@ class FeedWriter:
         written = []
         for name in ("atom.xml", "rss.xml"):
             xml = self.env.get_template(name).render(self_url=f"{prefix}{folder}{name}" if prefix else name, **context)
-            write_atomic(self.out / folder / name, xml)
+            self.write_file(f"{folder}{name}", xml)
             written.append(f"{folder}{name}")
-        write_atomic(self.out / folder / "feed.json", _json_feed(context, f"{prefix}{folder}feed.json", bool(prefix)))
+        self.write_file(f"{folder}feed.json", _json_feed(context, f"{prefix}{folder}feed.json", bool(prefix)))
         written.append(f"{folder}feed.json")
         return written
 

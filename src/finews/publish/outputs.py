@@ -7,9 +7,9 @@ from datetime import datetime
 
 from ..config import Config
 from ..store import Archive
-from ..store.queries import confident_mentions
 from .export import ExportReport, export_posts
-from .site import SiteReport, build_site
+from .reading import build_from_archive
+from .site import SiteReport
 
 
 @dataclass
@@ -22,15 +22,7 @@ def publish_all(config: Config, archive: Archive, *, now: datetime | None = None
     """Rebuild the site (when ``run.site``) and every ``[[run.exports]]`` folder from the archive."""
     report = PublishReport()
     if config.run.site:
-        engine = getattr(archive, "engine", None)  # an archive not on SQL has no mentions to show
-        report.site = build_site(
-            archive.iter_articles(),
-            config,
-            config.site_dir,
-            also=archive.also_reported(),
-            moves=archive.moves(),
-            mentions=confident_mentions(engine) if engine is not None else None,
-        )
+        report.site = build_from_archive(config, archive, config.site_dir)
     for target in config.run.exports:
         directory = config.resolve(target.directory)
         result = export_posts(

@@ -11,14 +11,15 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from .atomic import write_atomic
+from .incremental import digest
 from .paths import safe_name
 
 if TYPE_CHECKING:
     from .site import Item, _Builder
 
 ENTITY_KINDS = {"company": "公司", "person": "人物"}
-RELATED_MARKER = "<!--finews:related-->"
+# an article page keeps its related section between these, so a later build can replace it in place
+RELATED_START, RELATED_END = "<!--finews:related-->", "<!--/finews:related-->"
 RELATED_SHOWN = 10  # other reports listed on an article page; the story page lists them all
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file, the protocol's cap
 # names a key must not take: they are files or folders of the listing that holds it
@@ -53,9 +54,37 @@ def entity_pages(builder: _Builder) -> None:
 
 
 def story_pages(builder: _Builder) -> None:
-    """A page per story with two or more published reports, and the related list on each report's page."""
+    """A page per story with two or more published reports, and the related list on each report's page.
+
+    An article page is written before its story is known, with an empty related section; the
+    section is put in afterwards, and only into the pages whose section changed since the last build.
+    """
     related = builder.env.get_template("related.html")
+    output = builder.output
     for story_id, members in builder.stories.items():
+        sections: dict[str, str] = {}
+        if len(members) >= 2:
+            folder = f"story/{story_id}/"
+            sections = {
+                item.slug: related.render(
+                    root="../",
+                    others=[m for m in members if m is not item][:RELATED_SHOWN],
+                    total=len(members),
+                    story=folder,
+                )
+                for item in members
+            }
+        for item in members:
+            page = f"a/{item.slug}.html"
+            section = sections.get(item.slug, "")
+            hashed = digest(section)
+            output.inputs[f"{page}#related"] = hashed
+            was = digest("") if page in builder.rendered else output.old_inputs.get(f"{page}#related", digest(""))
+            if hashed != was:
+                html = output.read(page)
+                start, end = html.find(RELATED_START), html.find(RELATED_END)
+                if start >= 0 and end > start:
+                    output.write(page, html[: start + len(RELATED_START)] + section + html[end:])
         if len(members) < 2:
             continue
         oldest_first = members[::-1]
@@ -66,15 +95,8 @@ def story_pages(builder: _Builder) -> None:
             }
             for item in oldest_first
         ]
-        folder = f"story/{story_id}/"
-        builder.write(f"{folder}index.html", "story.html", lastmod=members[0].time, heading=oldest_first[0].title,
-                      reports=reports)  # fmt: skip
-        for item in members:
-            others = [m for m in members if m is not item]
-            section = related.render(root="../", others=others[:RELATED_SHOWN], total=len(members), story=folder)
-            page = builder.out / f"a/{item.slug}.html"
-            html = page.read_text(encoding="utf-8")
-            write_atomic(page, html.replace(RELATED_MARKER, section, 1))
+        builder.write(f"story/{story_id}/index.html", "story.html", lastmod=members[0].time,
+                      heading=oldest_first[0].title, reports=reports)  # fmt: skip
 
 
 def archive_pages(builder: _Builder) -> None:
@@ -98,18 +120,19 @@ def sitemap_and_robots(builder: _Builder) -> None:
         for path, when in builder.sitemap
     ]
     template = builder.env.get_template("sitemap.xml")
+    write = builder.output.write
     if len(urls) <= SITEMAP_LIMIT:
-        write_atomic(builder.out / "sitemap.xml", template.render(urls=urls))
+        write("sitemap.xml", template.render(urls=urls))
     else:
         parts = [urls[i : i + SITEMAP_LIMIT] for i in range(0, len(urls), SITEMAP_LIMIT)]
         for number, part in enumerate(parts, 1):
-            write_atomic(builder.out / f"sitemap-{number}.xml", template.render(urls=part))
+            write(f"sitemap-{number}.xml", template.render(urls=part))
         files = [{"loc": f"{prefix}sitemap-{n}.xml"} for n in range(1, len(parts) + 1)]
-        write_atomic(builder.out / "sitemap.xml", template.render(sitemaps=files))
+        write("sitemap.xml", template.render(sitemaps=files))
     lines = ["User-agent: *", "Allow: /"]
     if base:  # the protocol wants an absolute URL here
         lines += ["", f"Sitemap: {prefix}sitemap.xml"]
-    write_atomic(builder.out / "robots.txt", "\n".join(lines) + "\n")
+    write("robots.txt", "\n".join(lines) + "\n")
 
 
 def _newest(items: list[Item]) -> datetime | None:

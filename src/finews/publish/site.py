@@ -1,8 +1,12 @@
-"""The static site: Jinja2 pages and feeds (Atom, RSS, JSON Feed), built aside and swapped in whole.
+"""The static site: Jinja2 pages, feeds (Atom, RSS, JSON Feed) and a Pagefind search index.
 
 Articles stream in newest first: each article page is rendered and its content dropped at once;
 only the light fields needed for list pages stay in memory, plus the content of the few newest
 articles each feed carries. Company, person, story and day pages are in :mod:`.pages`.
+
+The first build goes into a folder aside that is swapped in whole. Later builds are incremental
+(:mod:`.incremental`): an article whose inputs did not change is not rendered again, and only
+files whose bytes changed are written, each undone if the build fails.
 """
 
 from __future__ import annotations
@@ -12,19 +16,21 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment
 
 from ..config import Config, SourceConfig
 from ..extract.clean import html_to_text
 from ..model import BEIJING, Article
 from . import pages
-from .atomic import replace_folder, write_atomic
+from .atomic import replace_folder
 from .feeds import Entry, FeedWriter, make_entry
+from .incremental import Output, digest, load_manifest
 from .posts import article_category, post_slug, source_settings
+from .search import BUNDLE, DELTA, Plan, index_pages, index_subset, plan
 from .talent import organizations_chart
+from .theme import environment, site_fingerprint, static_files, theme_folder
 
 Mention = tuple[str, str, str]  # kind ("company" | "person"), key (ticker or normalized name), name
 
@@ -57,16 +63,12 @@ class EntityPage:
 @dataclass
 class SiteReport:
     articles: int = 0
-    pages: int = 0
-
-
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("finews.publish", "templates"),
-        autoescape=select_autoescape(["html", "xml"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    pages: int = 0  # pages and feeds the site has
+    written: int = 0  # files this build wrote (pages, feeds, static files, search index)
+    unchanged: int = 0  # files left as the last build wrote them
+    rendered: int = 0  # article pages rendered (the others were unchanged and skipped)
+    indexed: bool = False  # the search index was rebuilt
+    incremental: bool = False
 
 
 class _Builder:
@@ -77,11 +79,23 @@ class _Builder:
         also: Mapping[int, list[Article]] | None = None,
         moves: list[dict] | None = None,
         mentions: Mapping[int, list[Mention]] | None = None,
+        *,
+        output: Output,
+        env: Environment,
+        fingerprint: str,
+        load: Callable[[Article], Article] | None = None,
+        search: bool = True,
     ) -> None:
         self.config = config
+        self.search_enabled = search
+        self.search_plan: Plan | None = None
         self.site = config.site
         self.out = out
-        self.env = _environment()
+        self.output = output
+        self.env = env
+        self.fingerprint = fingerprint  # of templates and settings: part of every article page's inputs
+        self.load = load  # the full article of a light one (no content), when it must be rendered
+        self.rendered: set[str] = set()  # article pages rendered by this build
         self.also = also or {}  # first report id → other sources' copies ("also reported by")
         self.moves = moves  # executive moves for the talent-flow page, when the archive has them
         self.slugs: dict[int, str] = {}
@@ -96,7 +110,7 @@ class _Builder:
         self.folders: set[str] = set()
         self.stories: dict[int, list[Item]] = defaultdict(list)
         self.sitemap: list[tuple[str, datetime | None]] = []
-        self.feed_writer = FeedWriter(self.env, out, self.site)
+        self.feed_writer = FeedWriter(self.env, output.write, self.site)
         self.nav = [{"slug": s.category, "name": s.category_name} for s in _unique_categories(config.sources)]
         self.sources: dict[str, SourceConfig] = {}
         self.category_names = {s.category: s.category_name for s in config.sources}
@@ -113,10 +127,11 @@ class _Builder:
             nav=self.nav,
             root="../" * depth,
             talent_page=self.moves is not None,
+            search_page=self.search_enabled,
             entity_pages=self.mentions is not None,
             **context,
         )
-        write_atomic(self.out / relative, html)
+        self.output.write(relative, html)
         self.sitemap.append((relative, lastmod))
         self.pages += 1
 
@@ -135,8 +150,6 @@ class _Builder:
         if article.id is not None:
             self.slugs[article.id] = slug
         when = (article.published or article.fetched_at or datetime(1970, 1, 1, tzinfo=UTC)).astimezone(BEIJING)
-        # a digest cut from the body's first lines would only repeat it
-        digest = article.summary if article.summary[:40] not in html_to_text(article.content_html)[:200] else ""
         also = [
             {"url": other.url, "title": other.title, "source_title": self.source(other.source).title}
             for other in self.also.get(article.id or -1, [])
@@ -151,9 +164,20 @@ class _Builder:
             }.values()
         )
         badges = [{"kind": pages.ENTITY_KINDS[e.kind], "name": e.name, "href": f"{e.folder}index.html"} for e in found]
-        self.write(f"a/{slug}.html", "article.html", lastmod=article.updated or article.published,
-                   article=article, source=source, time=when, digest=digest, current_category=category.slug,
-                   also=also, badges=badges, related=article.story_id is not None)  # fmt: skip
+        relative = f"a/{slug}.html"
+        inputs = digest(repr((self.fingerprint, _article_key(article), source.title, category, also, badges)))
+        self.output.inputs[relative] = inputs
+        if self.output.old_inputs.get(relative) == inputs and self.output.keep(relative):
+            self.sitemap.append((relative, article.updated or article.published))
+            self.pages += 1
+        else:
+            article = self.full(article)
+            # a digest cut from the body's first lines would only repeat it
+            digest_ = article.summary if article.summary[:40] not in html_to_text(article.content_html)[:200] else ""
+            self.write(relative, "article.html", lastmod=article.updated or article.published,
+                       article=article, source=source, time=when, digest=digest_, current_category=category.slug,
+                       also=also, badges=badges, related=article.story_id is not None)  # fmt: skip
+            self.rendered.add(relative)
         self.items.append(item)
         if article.story_id is not None:
             self.stories[article.story_id].append(item)
@@ -170,7 +194,10 @@ class _Builder:
                 mentioned = True
         if listed or mentioned:
             keep = listed or len(self.items) <= self.content_budget
-            self.entries[slug] = make_entry(article, slug, source.title, content=keep)
+            self.entries[slug] = make_entry(self.full(article) if keep else article, slug, source.title, content=keep)
+
+    def full(self, article: Article) -> Article:
+        return self.load(article) if self.load is not None else article
 
     def lists(self) -> None:
         self.paginate("", self.items, heading=self.site.title, feed=False)
@@ -192,6 +219,10 @@ class _Builder:
             pages.entity_pages(self)
         pages.story_pages(self)
         pages.archive_pages(self)
+        if self.search_enabled:
+            self.search_plan = self.plan_search()
+            merge = [f"{DELTA}/"] if self.search_plan.delta else []
+            self.write("search.html", "search.html", lastmod=self.items[0].time if self.items else None, merge=merge)
         pages.sitemap_and_robots(self)
 
     def talent(self, moves: list[dict]) -> None:
@@ -201,35 +232,72 @@ class _Builder:
         self.write("talent/index.html", "talent.html", lastmod=newest, moves=moves, chart=organizations_chart(moves))
 
     def paginate(self, base: str, items: list[Item], *, heading: str, feed: bool, category: str = "") -> None:
+        """The listing's first page holds the newest items; older ones sit on pages numbered from the oldest.
+
+        Page k always holds the same per_page items (the k-th oldest run), so a new article changes
+        the first page only, not every page after it; the first page holds per_page to 2*per_page-1.
+        """
         per = self.site.per_page
-        count = max(1, -(-len(items) // per))
-        for number in range(1, count + 1):
-            chunk = items[(number - 1) * per : number * per]
-            path = f"{base}index.html" if number == 1 else f"{base}page/{number}/index.html"
-            # links between pages of one listing, relative to the current page
-            up = "" if number == 1 else "../../"
-            page = {
-                "number": number,
-                "count": count,
-                "base": up,
-                "prev": None
-                if number == 1
-                else (f"{up}index.html" if number == 2 else f"{up}page/{number - 1}/index.html"),
-                "next": None if number == count else f"{up}page/{number + 1}/index.html",
-            }
-            days = [(d, list(group)) for d, group in itertools.groupby(chunk, key=lambda i: i.time.date())]
-            self.write(path, "list.html", lastmod=chunk[0].time if chunk else None, heading=heading, days=days,
-                       page=page, feed=feed, current_category=category)  # fmt: skip
+        total = len(items)
+        sealed = max(0, total // per - 1)
+        front = items[: total - sealed * per]
+        self.list_page(f"{base}index.html", front, heading=heading, feed=feed, category=category, number=0,
+                       up="", newer=None, older=f"page/{sealed}/index.html" if sealed else None)  # fmt: skip
+        for number in range(1, sealed + 1):
+            chunk = items[total - number * per : total - (number - 1) * per]
+            newer = "../../index.html" if number == sealed else f"../{number + 1}/index.html"
+            older = f"../{number - 1}/index.html" if number > 1 else None
+            self.list_page(f"{base}page/{number}/index.html", chunk, heading=heading, feed=feed, category=category,
+                           number=number, up="../../", newer=newer, older=older)  # fmt: skip
+
+    def list_page(self, path: str, chunk: list[Item], *, heading: str, feed: bool, category: str, number: int,
+                  up: str, newer: str | None, older: str | None) -> None:  # fmt: skip
+        # links between pages of one listing are relative to the current page
+        page = {"number": number, "base": up, "newer": newer, "older": older}
+        lastmod = chunk[0].time if chunk else None
+        # a page of a listing shows only its items: when none changed it is not rendered again
+        inputs = digest(repr((self.fingerprint, heading, feed, category, newer, older, chunk)))
+        self.output.inputs[path] = inputs
+        if self.output.old_inputs.get(path) == inputs and self.output.keep(path):
+            self.sitemap.append((path, lastmod))
+            self.pages += 1
+            return
+        days = [(d, list(group)) for d, group in itertools.groupby(chunk, key=lambda i: i.time.date())]
+        self.write(path, "list.html", lastmod=lastmod, heading=heading, days=days, page=page, feed=feed,
+                   current_category=category)  # fmt: skip
 
     def feed(self, folder: str, title: str) -> None:
         entries = [self.entries[slug] for slug in self.feeds.get(folder, [])]
         self.pages += len(self.feed_writer.write(folder, title, entries))
 
-    def static(self) -> None:
-        folder = resources.files("finews.publish") / "static"
-        for item in folder.iterdir():
-            if item.is_file():
-                write_atomic(self.out / "static" / item.name, item.read_bytes())
+    def static(self, theme: Path | None) -> None:
+        for name, data in static_files(theme).items():
+            self.output.write(f"static/{name}", data)
+
+    def plan_search(self) -> Plan:
+        """Decide what to index (the search page names the delta index when there is one)."""
+        pages = [p for p in self.output.files if p.startswith("a/")]
+        there = (self.out / BUNDLE / "pagefind-entry.json").is_file()
+        return plan(self.output.previous.get("search"), pages, self.rendered, bundle_there=there)
+
+    def search(self, chosen: Plan) -> bool:
+        """Make the Pagefind index the plan asks for, keep the rest; True when an index was made."""
+        old = [p for p in self.output.old_files if p.startswith((f"{BUNDLE}/", f"{DELTA}/"))]
+        made = False
+        if chosen.full and self.items:
+            for path, data in index_pages(self.out).items():
+                self.output.write(path, data)
+            return True
+        for path in old:
+            if path.startswith(f"{BUNDLE}/") or (
+                path.startswith(f"{DELTA}/") and chosen.delta and not chosen.index_delta
+            ):
+                self.output.keep(path)
+        if chosen.index_delta:
+            for path, data in index_subset(self.out, chosen.delta).items():
+                self.output.write(path, data)
+            made = True
+        return made
 
 
 def build_site(
@@ -241,22 +309,71 @@ def build_site(
     also: Mapping[int, list[Article]] | None = None,
     moves: list[dict] | None = None,
     mentions: Mapping[int, list[Mention]] | None = None,
+    load: Callable[[Article], Article] | None = None,
+    search: bool = True,
+    full: bool = False,
 ) -> SiteReport:
-    """Render every page for ``articles`` (newest first) into ``out_dir``, replacing it only when done.
+    """Render the pages for ``articles`` (newest first) into ``out_dir``.
 
     ``also`` maps an article id to the other sources' copies of it, listed on its page; ``moves``
     (the archive's executive moves) makes the talent-flow page; ``mentions`` maps an article id to its
     confident companies and people, which makes their pages, feeds and the badges on article pages.
+    ``load`` gives the full article of a light one (``articles`` may then come without their
+    content); ``search`` makes the Pagefind index; ``full`` rebuilds everything aside.
     """
-    with replace_folder(out_dir) as staging:
-        builder = _Builder(config, staging, also, moves, mentions)
-        for article in articles:
-            builder.add(article)
-            if progress:
-                progress(1)
-        builder.lists()
-        builder.static()
-        return SiteReport(articles=len(builder.items), pages=builder.pages)
+    theme = theme_folder(config)
+    env = environment(theme)
+    fingerprint = site_fingerprint(config, env, talent=moves is not None, entities=mentions is not None, search=search)
+    previous = None if full else load_manifest(out_dir)
+    if previous is not None and previous.get("fingerprint") != fingerprint:
+        previous = None  # other templates or settings: every page changes, build it aside
+    extra = {"fingerprint": fingerprint}
+    if previous is None:
+        with replace_folder(out_dir) as staging:
+            output = Output(staging, None, journal=False)
+            builder = _Builder(config, staging, also, moves, mentions, output=output, env=env,
+                               fingerprint=fingerprint, load=load, search=search)  # fmt: skip
+            indexed = _run(builder, articles, progress, theme, search)
+            output.finish({**extra, "search": builder.search_plan.state() if builder.search_plan else None})
+    else:
+        output = Output(out_dir, previous, journal=True)
+        try:
+            builder = _Builder(config, out_dir, also, moves, mentions, output=output, env=env,
+                               fingerprint=fingerprint, load=load, search=search)  # fmt: skip
+            indexed = _run(builder, articles, progress, theme, search)
+            output.finish({**extra, "search": builder.search_plan.state() if builder.search_plan else None})
+        except BaseException:
+            output.rollback()
+            raise
+    return SiteReport(articles=len(builder.items), pages=builder.pages, written=output.written,
+                      unchanged=output.unchanged, rendered=len(builder.rendered), indexed=indexed,
+                      incremental=previous is not None)  # fmt: skip
+
+
+def _run(
+    builder: _Builder,
+    articles: Iterable[Article],
+    progress: Callable[[int], None] | None,
+    theme: Path | None,
+    search: bool,
+) -> bool:
+    for article in articles:
+        builder.add(article)
+        if progress:
+            progress(1)
+    builder.lists()
+    builder.static(theme)
+    if builder.search_plan is None:
+        return False
+    return builder.search(builder.search_plan)
+
+
+def _article_key(article: Article) -> tuple:
+    """What of an article shows on its page; the archive's content hash stands for title, text and dates."""
+    content = article.content_hash or digest(article.content_html)
+    return (content, article.id, article.slug, article.title, article.summary, article.source, article.url,
+            article.author, tuple(article.categories), article.published or article.fetched_at, article.updated,
+            article.story_id is not None)  # fmt: skip
 
 
 def _unique_categories(sources: list[SourceConfig]) -> list[SourceConfig]:
@@ -270,4 +387,4 @@ def _short(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + "…"
 
 
-__all__ = ["SiteReport", "build_site"]
+__all__ = ["SiteReport", "build_site", "environment", "theme_folder"]

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import Match, Mount
 
 from .. import __version__
 from ..config import Config
-from ..store import SQLArchive, open_archive
-from . import admin, api, problems
+from ..store import SQLArchive, open_configured
+from . import admin, api, live, problems
 from .caching import ETagMiddleware
 from .ratelimit import RateLimiter
+from .security import SecurityHeadersMiddleware, docs_policy
 
 
 class Desk:
@@ -38,7 +40,7 @@ class Desk:
     def archive(self) -> SQLArchive:
         with self._lock:
             if self._archive is None:
-                self._archive = open_archive(self.config.database_path)
+                self._archive = open_configured(self.config)
             return self._archive
 
     def close(self) -> None:
@@ -57,6 +59,23 @@ def _answers(app: FastAPI, request: Request, method: str) -> bool:
     return any(r.matches(scope)[0] == Match.FULL for r in routes if not isinstance(r, Mount))
 
 
+DOCS = "/api/docs"
+
+
+def _docs_pages(app: FastAPI) -> dict[str, str]:
+    """FastAPI's Swagger UI page and its OAuth redirect page, rendered once."""
+    redirect = f"{DOCS}/oauth2-redirect"
+    ui = get_swagger_ui_html(openapi_url=app.openapi_url or "", title=f"{app.title} API", oauth2_redirect_url=redirect)
+    return {DOCS: bytes(ui.body).decode(), redirect: bytes(get_swagger_ui_oauth2_redirect_html().body).decode()}
+
+
+def _constant(page: str) -> Callable[[], HTMLResponse]:
+    def answer() -> HTMLResponse:
+        return HTMLResponse(page)
+
+    return answer
+
+
 def create_app(config: Config, *, admin_token: str | None = None) -> FastAPI:
     """The app ``finews serve`` runs; the site folder may be (re)built while it runs."""
     desk = Desk(config, admin_token or admin.admin_token())
@@ -70,10 +89,9 @@ def create_app(config: Config, *, admin_token: str | None = None) -> FastAPI:
         title="finews",
         version=__version__,
         summary="The news desk's archive: articles, search, sources, stories, entities, executive moves.",
-        docs_url="/api/docs",
+        docs_url=None,  # served below, so its Content-Security-Policy can name its inline script
         redoc_url=None,
         openapi_url="/api/openapi.json",
-        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
         lifespan=lifespan,
     )
     app.state.desk = desk
@@ -81,6 +99,10 @@ def create_app(config: Config, *, admin_token: str | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(api.router)
     app.include_router(admin.router)
+    app.include_router(live.router)
+    docs = _docs_pages(app)
+    for path, page in docs.items():
+        app.add_api_route(path, _constant(page), methods=["GET"], include_in_schema=False)
 
     @app.api_route("/api/{rest:path}", methods=list(_METHODS), include_in_schema=False)
     def unknown(request: Request, rest: str) -> None:
@@ -98,7 +120,9 @@ def create_app(config: Config, *, admin_token: str | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(ETagMiddleware)
-    app.add_middleware(GZipMiddleware, minimum_size=500)  # added last: outermost, so ETags hash the plain body
+    app.add_middleware(GZipMiddleware, minimum_size=500)  # outside the ETags, so they hash the plain body
+    # outermost: every answer, the site's files and errors included, carries the policy
+    app.add_middleware(SecurityHeadersMiddleware, pages={path: docs_policy(page) for path, page in docs.items()})
 
     site = config.site_dir
     site.mkdir(parents=True, exist_ok=True)
@@ -107,5 +131,6 @@ def create_app(config: Config, *, admin_token: str | None = None) -> FastAPI:
     def healthz() -> PlainTextResponse:
         return PlainTextResponse("ok")
 
+    app.mount("/live/static", StaticFiles(packages=[("finews.web", "static")]), name="live-static")
     app.mount("/", StaticFiles(directory=site, html=True, check_dir=False), name="site")
     return app

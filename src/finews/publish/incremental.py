@@ -1,0 +1,186 @@
+"""Where a site build writes: only files whose content changed, with a journal that can undo the build.
+
+The last build leaves ``.finews-manifest.json`` in the site folder: page → hash of its bytes, plus the
+fingerprint of what went into each article page (so an unchanged article is not even rendered).
+An incremental build writes in place, each file through a rename, and first links the file it
+replaces into ``.finews-journal/``; a build that fails rolls every change back, and a build that was
+killed is rolled back by the next one before it starts. Readers of the site never see half a file,
+and new pages are written before the lists that link to them; deletions come last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import IO
+
+from ..errors import PublishError
+from .atomic import sync_folder, write_atomic
+
+MANIFEST = ".finews-manifest.json"
+JOURNAL = ".finews-journal"
+MANIFEST_VERSION = 1
+
+
+def digest(data: bytes | str) -> str:
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+
+
+def load_manifest(root: Path) -> dict | None:
+    """The last build's manifest, or None when there is none (or it is not one this code wrote)."""
+    try:
+        manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("version") != MANIFEST_VERSION:
+        return None
+    return manifest
+
+
+class Output:
+    """Writes into ``root`` comparing with ``previous``; with ``journal``, every change can be undone."""
+
+    def __init__(self, root: Path, previous: dict | None, *, journal: bool) -> None:
+        self.root = root
+        previous = previous or {}
+        self.previous = previous
+        self.old_files: dict[str, str] = previous.get("files", {})
+        self.old_inputs: dict[str, str] = previous.get("inputs", {})
+        self.files: dict[str, str] = {}
+        self.inputs: dict[str, str] = {}
+        self.written = 0
+        self.unchanged = 0
+        self.written_paths: set[str] = set()
+        self._log: IO[str] | None = None
+        self._touched: set[str] = set()
+        self._backups = 0
+        self._folders: set[Path] = set()
+        if journal:
+            recover(root)
+            folder = root / JOURNAL
+            folder.mkdir()
+            self._log = (folder / "log").open("a", encoding="utf-8")
+
+    def write(self, relative: str, data: str | bytes) -> bool:
+        """Write ``relative`` unless the last build wrote the same bytes there; True when written."""
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        hashed = digest(payload)
+        self.files[relative] = hashed
+        if self.old_files.get(relative) == hashed and relative not in self.written_paths:
+            self.unchanged += 1
+            return False
+        self._journal(relative)
+        if self._log is None and relative not in self.old_files:
+            self._write_new(relative, payload)
+        else:
+            write_atomic(self.root / relative, payload, sync=False)  # flushed once, in finish()
+        if relative not in self.written_paths:
+            self.written_paths.add(relative)
+            self.written += 1
+        return True
+
+    def _write_new(self, relative: str, payload: bytes) -> None:
+        """A file no one reads yet (the folder aside is not live): no temporary file and rename needed."""
+        target = self.root / relative
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
+        try:
+            target.write_bytes(payload)
+        except OSError as exc:
+            raise PublishError(f"{target}: cannot write: {exc.strerror or exc}") from None
+
+    def keep(self, relative: str) -> bool:
+        """Carry a page over unchanged from the last build; False when it is not there to keep."""
+        hashed = self.old_files.get(relative)
+        if hashed is None or not (self.root / relative).is_file():
+            return False
+        self.files[relative] = hashed
+        self.unchanged += 1
+        return True
+
+    def read(self, relative: str) -> str:
+        return (self.root / relative).read_text(encoding="utf-8")
+
+    def finish(self, manifest_extra: dict | None = None) -> None:
+        """Delete what the last build made and this one did not, save the manifest, drop the journal."""
+        for relative in sorted(set(self.old_files) - set(self.files), reverse=True):
+            self._journal(relative)
+            (self.root / relative).unlink(missing_ok=True)
+            _prune_empty(self.root, (self.root / relative).parent)
+        sync_folder(self.root)  # the pages are on disk before the manifest says they are there
+        manifest = {"version": MANIFEST_VERSION, **(manifest_extra or {}), "files": self.files, "inputs": self.inputs}
+        self._journal(MANIFEST)
+        write_atomic(self.root / MANIFEST, json.dumps(manifest, ensure_ascii=False, separators=(",", ":")))
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+            shutil.rmtree(self.root / JOURNAL, ignore_errors=True)
+
+    def rollback(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+            recover(self.root)
+
+    def _journal(self, relative: str) -> None:
+        """Before the first change to a file, keep its old version (or note that it is new)."""
+        if self._log is None or relative in self._touched:
+            return
+        self._touched.add(relative)
+        target = self.root / relative
+        missing = [p for p in reversed(target.parents) if self.root in p.parents and not p.exists()]
+        for folder in missing:
+            self._log.write(json.dumps(["mkdir", str(folder.relative_to(self.root))]) + "\n")
+        backup = ""
+        if target.exists():
+            self._backups += 1
+            backup = str(self._backups)
+            try:
+                os.link(target, self.root / JOURNAL / backup)
+            except OSError as exc:
+                raise PublishError(f"{target}: cannot keep the previous version: {exc.strerror or exc}") from None
+        self._log.write(json.dumps(["file", relative, backup]) + "\n")
+        self._log.flush()
+
+
+def recover(root: Path) -> bool:
+    """Undo a build that did not finish (its journal is still there); True when there was one."""
+    folder = root / JOURNAL
+    if not folder.is_dir():
+        return False
+    entries = []
+    try:
+        for line in (folder / "log").read_text(encoding="utf-8").splitlines():
+            try:
+                entries.append(json.loads(line))
+            except ValueError:  # the last line of a killed build may be cut short
+                break
+    except FileNotFoundError:
+        pass
+    for entry in reversed(entries):
+        if entry[0] == "file":
+            target = root / entry[1]
+            backup = folder / entry[2] if entry[2] else None
+            if backup is not None and backup.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)  # the build may have pruned it
+                os.replace(backup, target)
+            elif backup is None:
+                target.unlink(missing_ok=True)
+        elif entry[0] == "mkdir":
+            shutil.rmtree(root / entry[1], ignore_errors=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    return True
+
+
+def _prune_empty(root: Path, folder: Path) -> None:
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

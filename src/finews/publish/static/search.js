@@ -1,0 +1,31 @@
+// The search page: Pagefind's own interface over the index in /pagefind/, all from this site.
+// Kept out of the page so the Content-Security-Policy can refuse every inline script.
+"use strict";
+window.addEventListener("DOMContentLoaded", function () {
+  var element = document.getElementById("search");
+  if (!element || typeof PagefindUI === "undefined") {
+    return;
+  }
+  // Pagefind imports its script from bundlePath: a bare "pagefind/" would not resolve, a full URL does
+  function absolute(path) {
+    return new URL(path, document.baseURI).href;
+  }
+  // articles added since the main index was made are in a second, small index merged in here
+  var merge = (element.getAttribute("data-merge") || "").split(" ").filter(Boolean);
+  var ui = new PagefindUI({
+    element: "#search",
+    bundlePath: absolute(element.getAttribute("data-bundle") || "pagefind/"),
+    mergeIndex: merge.map(function (path) {
+      return { bundlePath: absolute(path) };
+    }),
+    showSubResults: false,
+    showImages: false,
+    resetStyles: false,
+    autofocus: true,
+  });
+  // the search box in every page's header sends ?q=…
+  var query = new URLSearchParams(window.location.search).get("q");
+  if (query) {
+    ui.triggerSearch(query);
+  }
+});
