@@ -32,7 +32,20 @@ def demo(tmp_path: Path) -> Path:
 
 
 def test_every_command_has_help():
-    for command in ("init", "fetch", "export", "build", "serve", "sources", "demo"):
+    for command in (
+        "init",
+        "fetch",
+        "run",
+        "import",
+        "search",
+        "export",
+        "build",
+        "serve",
+        "sources",
+        "demo",
+        "worker",
+        "dispatch",
+    ):
         code, out = run(command, "--help")
         assert code == 0 and "Usage" in out, command
 

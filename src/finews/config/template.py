@@ -13,6 +13,7 @@ TEMPLATE = """\
 [storage]
 # SQLite archive (WAL mode). Created and migrated on first use.
 path = "finews.db"
+# url = "postgresql://finews:secret@db.example.lan/finews"   # PostgreSQL instead (pip install 'finews[postgres]')
 
 [fetch]
 # user_agent = "finews/0.1 (+https://github.com/finews/finews; self-hosted news desk)"
@@ -33,6 +34,7 @@ description = "财经与科技新闻"
 base_url = ""           # e.g. "https://news.example.com", used for absolute links in feeds
 output = "site"         # where 'finews build' writes the static site
 per_page = 20
+# theme = "mytheme"     # templates/ and static/ there replace the packaged ones by name
 
 [export]
 body = "markdown"       # or "html" for themes that expect HTML bodies
@@ -43,6 +45,10 @@ fallback_image = ""     # Hexo headimg/thumbnail when an article has no image
 
 [web]
 # admin_token = ""      # 'finews serve': admin API actions need "Authorization: Bearer <token>"; empty refuses them
+
+# [queue]               # 'finews worker' / 'finews dispatch' on a PostgreSQL archive
+# url = ""              # default: storage.url
+# stalled_after = 30    # seconds of silence before a worker's job goes to another worker
 
 [run]
 # 'finews run' checks each source on its own interval, then republishes what changed.
