@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from finews.config import FetchConfig
@@ -60,7 +62,12 @@ def test_redirect_to_a_private_address_is_refused_end_to_end():
             # the test's resolver calls the first hop public; localhost stays what it is
             return ["93.184.216.34"] if host == "127.0.0.1" else ["127.0.0.1"]
 
-        fetcher = Fetcher(FetchConfig(retries=0), resolver=resolver)
+        def connect(address: tuple[str, int], timeout: float | None) -> socket.socket:
+            # the "public" answer is this test's server: connections go where the resolver said, never elsewhere
+            assert address == ("93.184.216.34", server.port)
+            return socket.create_connection(("127.0.0.1", server.port), timeout)
+
+        fetcher = Fetcher(FetchConfig(retries=0), resolver=resolver, connect=connect)
         with fetcher, pytest.raises(FetchError, match=r"refused: localhost is 127\.0\.0\.1"):
             fetcher.get(server.url("/go"))
     assert server.hits("/go") == 1 and server.hits("/feed.xml") == 0

@@ -14,6 +14,9 @@ from .urls import canonical_url
 __all__ = ["canonical_url", "clean_html", "clean_title", "html_to_text", "parse_date", "prepare", "sanitize"]
 
 SUMMARY_CHARS = 160
+# A title longer than this is not a title (a feed once sent 10 MB in one): it is cut, so every list
+# page, feed, file name and search index that shows it stays small.
+TITLE_CHARS = 300
 # cnBeta and others end summaries with a "read more" link; it is not part of the story.
 _READ_MORE = re.compile(r"\s*(?:阅读全文|查看全文|继续阅读|Read more|全文链接)[\s.…»>]*$", re.I)
 _SENTENCE_END = re.compile(r"[。！？!?；][”’」』）)]*")
@@ -26,9 +29,9 @@ def prepare(article: Article, *, zone: tzinfo = BEIJING, now: datetime | None = 
 
     ``zone`` is the source's time zone, applied to dates the source wrote without an offset.
     """
-    article.url = (article.url or "").strip()
+    article.url = _web_link((article.url or "").strip())
     article.canonical_url = canonical_url(article.url)
-    article.title = clean_title(article.title)
+    article.title = _cut(clean_title(article.title), TITLE_CHARS)
     article.author = clean_title(article.author or "") or None
     article.categories = _unique(clean_title(c) for c in article.categories)
     article.published = _aware(article.published, zone)
@@ -53,6 +56,24 @@ def prepare(article: Article, *, zone: tzinfo = BEIJING, now: datetime | None = 
     if not article.title:
         article.title = _digest(summary or body_text, 40) or article.canonical_url
     return article
+
+
+_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def _web_link(url: str) -> str:
+    """The item's link if a reader's browser may follow it: ``javascript:``, ``data:``, ``file:`` links are dropped.
+
+    The link becomes the "original article" link on every post and page; a feed must not choose what it runs.
+    """
+    match = _SCHEME.match(url)
+    if match and match.group(1).lower() not in ("http", "https"):
+        return ""
+    return url
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _aware(value: datetime | str | None, zone: tzinfo) -> datetime | None:

@@ -34,7 +34,11 @@ def parse_date(value: str | datetime | None, default_tz: tzinfo = BEIJING) -> da
             return None
     if result.tzinfo is None:
         result = result.replace(tzinfo=default_tz)
-    if not _MIN_YEAR <= result.astimezone(UTC).year <= _MAX_YEAR:
+    try:
+        year = result.astimezone(UTC).year
+    except OverflowError:  # 9999-12-31 at -12:00 is past the largest datetime in UTC
+        return None
+    if not _MIN_YEAR <= year <= _MAX_YEAR:
         return None
     return result
 

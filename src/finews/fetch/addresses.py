@@ -6,8 +6,8 @@ redirect it follows, must go to a public address: loopback, private ranges (10/8
 other reserved ranges are refused. The host is resolved first, so a DNS name pointing inside and
 IP literals in decimal or octal forms (``2130706433``, ``0177.0.0.1``, which the C resolver
 accepts) are caught too. ``allow_private = true`` (for all sources, or one) lifts it, for feeds
-on the user's own LAN. A resolver may answer differently when httpx connects a moment later
-(DNS rebinding); closing that gap needs connecting to the checked address itself.
+on the user's own LAN. The connection then goes to one of the addresses checked, never to a
+second answer of the resolver (DNS rebinding): see :mod:`finews.fetch.pinning`.
 """
 
 from __future__ import annotations
@@ -25,19 +25,27 @@ def system_resolver(host: str, port: int) -> list[str]:
     return [info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)]
 
 
-def check_public(url: str, host: str, port: int, resolve: Resolver = system_resolver) -> None:
-    """Raise :class:`FetchError` unless every address ``host`` resolves to is public."""
+def checked_addresses(host: str, port: int, resolve: Resolver = system_resolver) -> list[str]:
+    """The addresses ``host`` resolves to, all public; :class:`ValueError` naming the problem otherwise."""
     try:
         addresses = resolve(host.strip("[]"), port)
     except (OSError, UnicodeError) as exc:
-        raise FetchError(url, f"cannot resolve {host}: {exc}") from None
+        raise ValueError(f"cannot resolve {host}: {exc}") from None
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
             ip = ip.ipv4_mapped
         if not ip.is_global:
-            raise FetchError(
-                url,
+            raise ValueError(
                 f"refused: {host} is {ip}, an address on a private, loopback or reserved network "
-                "(set allow_private = true for this source to fetch it)",
+                "(set allow_private = true for this source to fetch it)"
             )
+    return addresses
+
+
+def check_public(url: str, host: str, port: int, resolve: Resolver = system_resolver) -> None:
+    """Raise :class:`FetchError` unless every address ``host`` resolves to is public."""
+    try:
+        checked_addresses(host, port, resolve)
+    except ValueError as exc:
+        raise FetchError(url, str(exc)) from None

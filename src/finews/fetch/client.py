@@ -19,6 +19,7 @@ from ..config import FetchConfig
 from ..errors import FetchError
 from .addresses import Resolver, check_public, system_resolver
 from .charset import decode
+from .pinning import Connector, PinnedTransport, Unreachable, direct_connect
 from .politeness import HostGate, backoff, max_age_seconds, retry_after_seconds
 from .robots import RobotsPolicy
 
@@ -77,9 +78,11 @@ class Fetcher:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         resolver: Resolver = system_resolver,
+        connect: Connector = direct_connect,
     ) -> None:
         self.config = config or FetchConfig()
-        self.resolver = resolver
+        self.resolver = resolver  # names are resolved once, here, and connected to as checked
+        self.connect = connect
         self._guard = threading.local()  # this thread's request: may it reach private addresses?
         self.base_dir = base_dir
         self.gate = HostGate(self.config.per_host, self.config.host_interval, sleep=sleep)
@@ -88,13 +91,23 @@ class Fetcher:
         self.bytes = 0  # body bytes received, decoded
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._clients: dict[str | None, httpx.Client] = {}
+        self._clients: dict[tuple[str | None, bool], httpx.Client] = {}
         self._lock = threading.Lock()
 
-    def _client(self, proxy: str | None) -> httpx.Client:
+    def _client(self, proxy: str | None, private: bool) -> httpx.Client:
+        """One pool per proxy and per permission: a connection opened for a LAN source never serves another."""
         with self._lock:
-            client = self._clients.get(proxy)
+            client = self._clients.get((proxy, private))
             if client is None:
+                limits = httpx.Limits(max_connections=max(10, self.config.workers * 2))
+                transport: httpx.BaseTransport | None = None
+                hooks: dict[str, list[Callable[[httpx.Request], None]]] = {}
+                if not private and proxy is None:
+                    # resolved once, checked, and connected to that address (no DNS rebinding)
+                    transport = PinnedTransport(self.resolver, self.connect, limits=limits)
+                elif not private:
+                    # the proxy resolves names, the user chose it; literal addresses are still checked, every hop
+                    hooks["request"] = [_check_literal]
                 client = httpx.Client(
                     headers={
                         "User-Agent": self.config.user_agent,
@@ -105,11 +118,11 @@ class Fetcher:
                     max_redirects=self.config.max_redirects,
                     timeout=httpx.Timeout(self.config.timeout),
                     proxy=proxy,
-                    limits=httpx.Limits(max_connections=max(10, self.config.workers * 2)),
-                    # every hop, redirects included
-                    event_hooks={"request": [lambda request: self._check_destination(request, proxy)]},
+                    transport=transport,
+                    limits=limits,
+                    event_hooks=hooks,
                 )
-                self._clients[proxy] = client
+                self._clients[(proxy, private)] = client
             return client
 
     def __enter__(self) -> Fetcher:
@@ -170,18 +183,6 @@ class Fetcher:
             attempt += 1
             self._sleep(delay)
 
-    def _check_destination(self, request: httpx.Request, proxy: str | None) -> None:
-        if getattr(self._guard, "allow_private", self.config.allow_private):
-            return
-        host = request.url.host
-        port = request.url.port or (443 if request.url.scheme == "https" else 80)
-        # through a proxy the name is resolved by the proxy, which the user chose; literal addresses still count
-        resolve = self.resolver if proxy is None else _literal_only
-        try:
-            check_public(str(request.url), host, port, resolve)
-        except FetchError as exc:
-            raise _Refused(exc) from None
-
     def _retry_delay(self, exc: FetchError, attempt: int) -> float | None:
         """Seconds to wait before trying again, or None when the failure is final for this run."""
         if attempt >= self.config.retries:
@@ -198,7 +199,7 @@ class Fetcher:
         with self._lock:
             self.requests += 1
         try:
-            client = self._client(proxy)
+            client = self._client(proxy, getattr(self._guard, "allow_private", self.config.allow_private))
             with client.stream("GET", url, headers=headers, timeout=httpx.Timeout(seconds)) as response:
                 got = _headers(response)
                 if response.status_code == 304:
@@ -225,6 +226,8 @@ class Fetcher:
                 )
         except _Refused as refused:
             raise refused.error from None
+        except Unreachable as unreachable:
+            raise FetchError(url, unreachable.cause) from None
         except httpx.TooManyRedirects:
             raise FetchError(url, f"too many redirects (more than {self.config.max_redirects})") from None
         except httpx.TimeoutException:
@@ -261,11 +264,17 @@ class Fetcher:
         return Response(url=path.resolve().as_uri(), status=200, content=data)
 
 
-def _literal_only(host: str, _port: int) -> list[str]:
+def _check_literal(request: httpx.Request) -> None:
+    """Through a proxy: refuse a private address written in the URL itself (names are the proxy's to resolve)."""
+    host = request.url.host
     try:
-        return [str(ipaddress.ip_address(host))]
+        literal = [str(ipaddress.ip_address(host.strip("[]")))]
     except ValueError:
-        return []
+        return
+    try:
+        check_public(str(request.url), host, request.url.port or 0, lambda _h, _p: literal)
+    except FetchError as exc:
+        raise _Refused(exc) from None
 
 
 class _Refused(Exception):

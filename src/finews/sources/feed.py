@@ -33,7 +33,10 @@ class FeedSource:
         response = fetch_for(self.config, fetcher, self.config.url, state)
         if response.not_modified:
             return Collected.answer(response)
-        articles, ttl = parse_feed_with_ttl(response, self.config.name)
+        try:
+            articles, ttl = parse_feed_with_ttl(response, self.config.name)
+        except ParseError as exc:  # say which document, as fetch errors do
+            raise ParseError(f"{response.url}: {exc}") from None
         return Collected.answer(response, articles, ttl=ttl)
 
 
@@ -109,7 +112,10 @@ def _entry_date(entry: Any, name: str) -> datetime | str | None:
         return raw
     parsed = dict.get(entry, f"{name}_parsed")
     if parsed:
-        return datetime.fromtimestamp(timegm(parsed), UTC)
+        try:
+            return datetime.fromtimestamp(timegm(parsed), UTC)
+        except (ValueError, OverflowError):  # feedparser keeps year 0 or 10000, which datetime cannot hold
+            return None
     return None
 
 
@@ -137,6 +143,8 @@ def parse_json_feed(text: str, source: str, *, base_url: str = "") -> list[Artic
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ParseError(f"not a feed: invalid JSON ({exc})") from None
+    except RecursionError:  # [[[[...]]]] a hundred thousand deep
+        raise ParseError("not a feed: JSON nested too deeply") from None
     version = data.get("version", "") if isinstance(data, dict) else ""
     if not isinstance(data, dict) or "jsonfeed.org" not in str(version) or not isinstance(data.get("items"), list):
         raise ParseError("not a feed: JSON without a JSON Feed 'version' and 'items'")
