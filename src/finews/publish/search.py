@@ -14,8 +14,11 @@ import importlib.util
 import os
 import shutil
 import tempfile
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import PublishError
 
@@ -79,7 +82,7 @@ def index_subset(site: Path, pages: list[str]) -> dict[str, bytes]:
 def index_pages(site: Path, glob: str = "a/*.html") -> dict[str, bytes]:
     """Index ``glob`` under ``site``; the bundle's files by their path in the site (``pagefind/…``)."""
     with tempfile.TemporaryDirectory(prefix="finews-pagefind-") as tmp:
-        pages = asyncio.run(_index(site, glob, Path(tmp)))
+        pages = _run_coroutine(_index(site, glob, Path(tmp)))
         files = {
             f"{BUNDLE}/{path.relative_to(tmp).as_posix()}": path.read_bytes()
             for path in sorted(Path(tmp).rglob("*"))
@@ -88,6 +91,17 @@ def index_pages(site: Path, glob: str = "a/*.html") -> dict[str, bytes]:
     if pages == 0 and not files:
         raise PublishError("search index: Pagefind indexed no page")
     return files
+
+
+def _run_coroutine(coroutine: Coroutine[Any, Any, int]) -> int:
+    """Pagefind's Python API is async; a build may be asked for from inside an event loop (the
+    web app's admin actions, a test driving a browser), where asyncio.run refuses: use a thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _index(site: Path, glob: str, out: Path) -> int:
