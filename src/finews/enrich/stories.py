@@ -24,14 +24,14 @@ terms alone cannot tell "宁德时代发布年报" from "贵州茅台发布年�
 from __future__ import annotations
 
 import heapq
-import logging
 import math
-import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from operator import itemgetter
+from pathlib import Path
 
 import rjieba
 
@@ -39,18 +39,33 @@ from .normalize import to_simplified
 
 __all__ = ["Story", "StoryClusterer", "StorySettings", "salient_terms"]
 
-_local = threading.local()
+# English words jieba's keyword extractor skips (its own list; Chinese function words are one character)
+_STOP_LIST = (
+    "all an and are as at be by can for from has have if in is it not of on one or that the then this to we "
+    "which with you"
+)
+_STOP_WORDS = frozenset(_STOP_LIST.split())
 
 
-def _extractor():  # jieba.analyse.TFIDF; imported lazily because loading the dictionary takes about a second
-    tfidf = getattr(_local, "tfidf", None)
-    if tfidf is None:
-        import jieba
-        import jieba.analyse
+@dataclass(frozen=True)
+class _IdfTable:
+    idf: dict[str, float]
+    median: float
 
-        jieba.setLogLevel(logging.WARNING)
-        tfidf = _local.tfidf = jieba.analyse.TFIDF()
-    return tfidf
+
+@cache
+def _idf_table() -> _IdfTable:
+    """jieba's IDF table, read straight from the file its wheel ships. ``jieba.analyse`` would give
+    the same numbers but importing it loads its TextRank and tagging tables too (80 MB more)."""
+    import jieba
+
+    idf: dict[str, float] = {}
+    with (Path(jieba.__file__).parent / "analyse" / "idf.txt").open(encoding="utf-8") as lines:
+        for line in lines:
+            word, _, value = line.strip().partition(" ")
+            if value:
+                idf[word] = float(value)
+    return _IdfTable(idf, sorted(idf.values())[len(idf) // 2])
 
 
 def _keep(term: str) -> bool:
@@ -64,13 +79,13 @@ def keywords(sentence: str, top: int) -> list[tuple[str, float]]:
     Same scoring as ``jieba.analyse.extract_tags``; the Rust segmenter makes it about 30× faster,
     which is what lets stories keep up with ingest.
     """
-    tfidf = _extractor()
+    table = _idf_table()
     freq: dict[str, float] = defaultdict(float)
     for word in rjieba.cut(sentence):
-        if len(word.strip()) > 1 and word.lower() not in tfidf.stop_words:
+        if len(word.strip()) > 1 and word.lower() not in _STOP_WORDS:
             freq[word] += 1.0
     total = sum(freq.values()) or 1.0
-    idf, median = tfidf.idf_freq, tfidf.median_idf
+    idf, median = table.idf, table.median
     return heapq.nlargest(top, ((w, f * idf.get(w, median) / total) for w, f in freq.items()), key=itemgetter(1))
 
 
