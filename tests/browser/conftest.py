@@ -93,7 +93,9 @@ def _check_chromium() -> None:
     pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or run `make test`) to run the browser tests")
 
 
-@pytest.fixture(scope="session")
+# package scope, not session: Playwright's sync API keeps an event loop running in the main thread
+# while it is open, and code under test elsewhere (asyncio.run) must not find one
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     _check_chromium()
     from playwright.sync_api import sync_playwright
