@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -32,7 +33,8 @@ def write_atomic(path: Path, data: str | bytes, *, sync: bool = True) -> None:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
+        # the pid in the name lets a later run tell a killed writer's leftover from a live one's file
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.{os.getpid()}-", suffix=".tmp")
     except OSError as exc:
         raise _error(path, exc) from None
     try:
@@ -45,6 +47,34 @@ def write_atomic(path: Path, data: str | bytes, *, sync: bool = True) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise _error(path, exc) from None
+
+
+_TEMPORARY = re.compile(r"^\..*\.(\d+)-[^.]*\.tmp$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Delete the temporary files that writers killed mid-write left in ``folder`` (not recursive)."""
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        match = _TEMPORARY.match(entry.name)
+        if match and not _alive(int(match[1])) and entry.is_file(follow_symlinks=False):
+            Path(entry.path).unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def write_if_changed(path: Path, data: str) -> bool:
@@ -82,7 +112,8 @@ def replace_folder(target: Path) -> Iterator[Path]:
     target = target.resolve()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.building-"))
+        _remove_stale_siblings(target)
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.building-{os.getpid()}-"))
     except OSError as exc:
         raise _error(target, exc) from None
     try:
@@ -100,3 +131,12 @@ def replace_folder(target: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _remove_stale_siblings(target: Path) -> None:
+    """Staging and old folders beside ``target`` that a killed build left (their pid is gone)."""
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(?:building|old)-(\d+)-")
+    for entry in os.scandir(target.parent):
+        match = pattern.match(entry.name)
+        if match and not _alive(int(match[1])) and entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)

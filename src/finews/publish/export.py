@@ -11,7 +11,7 @@ from typing import Literal
 from ..config import Config
 from ..errors import PublishError
 from ..model import Article
-from .atomic import write_if_changed
+from .atomic import remove_stale_temporaries, write_if_changed
 from .hexo import hexo_path, render_hexo
 from .jekyll import jekyll_path, render_jekyll
 from .paths import safe_join
@@ -52,6 +52,7 @@ def export_posts(
     path_of, render = _FORMATS[fmt]
     report = ExportReport()
     cutoff = (now or datetime.now(UTC)) - timedelta(days=archive_after_days) if archive_after_days else None
+    folders: set[Path] = set()
     for article in articles:
         ctx = post_context(article, config, body)
         live = path_of(article, ctx)
@@ -65,8 +66,11 @@ def export_posts(
             report.written += 1
         else:
             report.unchanged += 1
+        folders.add(target.parent)
         if progress:
             progress(1)
+    for folder in folders:  # what an export killed mid-write left there
+        remove_stale_temporaries(folder)
     return report
 
 
