@@ -111,7 +111,8 @@ def finews_build(path: Path, folder: Path, *, full: bool, search: bool = True) -
     with open_archive(path) as archive:
         report = build_from_archive(config, archive, folder / "site", full=full, search=search)  # type: ignore[arg-type]
     return (f"{report.pages} pages, {report.written} written, {report.unchanged} unchanged, "
-            f"{report.rendered} rendered, index {'rebuilt' if report.indexed else 'kept'}")  # fmt: skip
+            f"{report.rendered} rendered, index {'rebuilt' if report.indexed else 'kept'}"
+            f"{f' ({report.search_seconds:.2f} s of it Pagefind)' if search else ''}")  # fmt: skip
 
 
 def export(path: Path, folder: Path) -> str:

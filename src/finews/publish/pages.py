@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .incremental import digest
@@ -113,26 +113,35 @@ def archive_pages(builder: _Builder) -> None:
 
 
 def sitemap_and_robots(builder: _Builder) -> None:
+    """The sitemap, in files of at most 50,000 URLs; a file whose URLs and dates did not change is kept.
+
+    Article pages come oldest first, so a new article changes only the last files, not every one.
+    """
     base = builder.site.base_url.rstrip("/")
     prefix = f"{base}/" if base else ""
-    urls = [
-        {"loc": prefix + path, "lastmod": when.astimezone(UTC).isoformat(timespec="seconds") if when else ""}
-        for path, when in builder.sitemap
-    ]
+    entries = builder.sitemap_articles[::-1] + builder.sitemap
     template = builder.env.get_template("sitemap.xml")
-    write = builder.output.write
-    if len(urls) <= SITEMAP_LIMIT:
-        write("sitemap.xml", template.render(urls=urls))
+    output = builder.output
+
+    def write(path: str, part: list[tuple[str, str]]) -> None:
+        inputs = digest("\n".join(f"{loc} {when}" for loc, when in part))
+        output.inputs[path] = inputs
+        if output.old_inputs.get(path) == inputs and output.carry(path):
+            return
+        output.write(path, template.render(urls=[{"loc": prefix + loc, "lastmod": when} for loc, when in part]))
+
+    if len(entries) <= SITEMAP_LIMIT:
+        write("sitemap.xml", entries)
     else:
-        parts = [urls[i : i + SITEMAP_LIMIT] for i in range(0, len(urls), SITEMAP_LIMIT)]
+        parts = [entries[i : i + SITEMAP_LIMIT] for i in range(0, len(entries), SITEMAP_LIMIT)]
         for number, part in enumerate(parts, 1):
-            write(f"sitemap-{number}.xml", template.render(urls=part))
+            write(f"sitemap-{number}.xml", part)
         files = [{"loc": f"{prefix}sitemap-{n}.xml"} for n in range(1, len(parts) + 1)]
-        write("sitemap.xml", template.render(sitemaps=files))
+        output.write("sitemap.xml", template.render(sitemaps=files))
     lines = ["User-agent: *", "Allow: /"]
     if base:  # the protocol wants an absolute URL here
         lines += ["", f"Sitemap: {prefix}sitemap.xml"]
-    write("robots.txt", "\n".join(lines) + "\n")
+    output.write("robots.txt", "\n".join(lines) + "\n")
 
 
 def _newest(items: list[Item]) -> datetime | None:

@@ -11,7 +11,7 @@ files whose bytes changed are written, each undone if the build fails.
 
 from __future__ import annotations
 
-import itertools
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -23,11 +23,28 @@ from jinja2 import Environment
 from ..config import Config, SourceConfig
 from ..extract.clean import html_to_text
 from ..model import BEIJING, Article
-from . import pages
+from . import listing, pages
 from .atomic import replace_folder
 from .feeds import Entry, FeedWriter, make_entry
 from .incremental import Output, digest, load_manifest
 from .posts import article_category, post_slug, source_settings
+from .records import (
+    C_CATEGORY,
+    C_CATEGORY_NAME,
+    C_EXTRAS,
+    C_ID,
+    C_LASTMOD,
+    C_SLUG,
+    C_SOURCE,
+    C_STORY,
+    C_SUMMARY,
+    C_TIME,
+    C_TITLE,
+    Cached,
+    extras,
+    sort_key,
+    stamp,
+)
 from .search import BUNDLE, DELTA, Plan, index_pages, index_subset, plan
 from .talent import organizations_chart
 from .theme import environment, site_fingerprint, static_files, theme_folder
@@ -35,7 +52,7 @@ from .theme import environment, site_fingerprint, static_files, theme_folder
 Mention = tuple[str, str, str]  # kind ("company" | "person"), key (ticker or normalized name), name
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: 100k are made per build, and a frozen one is slower to make
 class Item:
     """What a list page needs of an article."""
 
@@ -69,6 +86,7 @@ class SiteReport:
     rendered: int = 0  # article pages rendered (the others were unchanged and skipped)
     indexed: bool = False  # the search index was rebuilt
     incremental: bool = False
+    search_seconds: float = 0.0  # of the build's time, making the Pagefind index (bench figures)
 
 
 class _Builder:
@@ -87,6 +105,12 @@ class _Builder:
         search: bool = True,
     ) -> None:
         self.config = config
+        self.search_seconds = 0.0
+        self.records: list[Cached] = []  # every article as the next build may take it from the manifest
+        self.dirty: set[int | None] = set()  # articles whose list item is new or changed: their lists change
+        self.old_lists: dict[str, list] = output.previous.get("lists") or {}
+        self.listings: dict[str, list] = {}  # list folder → [digest of its heading, its article ids oldest first]
+        self.sitemap_articles: list[tuple[str, str]] = []  # newest first, as they come
         self.search_enabled = search
         self.search_plan: Plan | None = None
         self.site = config.site
@@ -109,7 +133,7 @@ class _Builder:
         self.entities: dict[tuple[str, str], EntityPage] = {}
         self.folders: set[str] = set()
         self.stories: dict[int, list[Item]] = defaultdict(list)
-        self.sitemap: list[tuple[str, datetime | None]] = []
+        self.sitemap: list[tuple[str, str]] = []  # (path, lastmod in UTC ISO or "")
         self.feed_writer = FeedWriter(self.env, output.write, self.site)
         self.nav = [{"slug": s.category, "name": s.category_name} for s in _unique_categories(config.sources)]
         self.sources: dict[str, SourceConfig] = {}
@@ -120,7 +144,15 @@ class _Builder:
             self.sources[name] = source_settings(name, self.config)
         return self.sources[name]
 
-    def write(self, relative: str, template: str, *, lastmod: datetime | None = None, **context: object) -> None:
+    def write(
+        self,
+        relative: str,
+        template: str,
+        *,
+        lastmod: datetime | None = None,
+        sitemap: list[tuple[str, str]] | None = None,
+        **context: object,
+    ) -> None:
         depth = relative.count("/")
         html = self.env.get_template(template).render(
             site=self.site,
@@ -132,7 +164,7 @@ class _Builder:
             **context,
         )
         self.output.write(relative, html)
-        self.sitemap.append((relative, lastmod))
+        (self.sitemap if sitemap is None else sitemap).append((relative, stamp(lastmod)))
         self.pages += 1
 
     def entity(self, kind: str, key: str, name: str) -> EntityPage:
@@ -142,7 +174,28 @@ class _Builder:
             self.entities[(kind, key)] = found
         return found
 
-    def add(self, article: Article) -> None:
+    def context(self, article_id: int | None) -> tuple[list[dict], list[EntityPage], list[dict]]:
+        """An article's "also reported by" links, its entities and their badges."""
+        if article_id not in self.also and (self.mentions is None or article_id not in self.mentions):
+            return [], [], []  # most articles: looked up once per article per build, so kept short
+        also = [
+            {"url": other.url, "title": other.title, "source_title": self.source(other.source).title}
+            for other in self.also.get(article_id or -1, [])
+        ]
+        found = list(
+            {
+                (kind, key): self.entity(kind, key, name)
+                for kind, key, name in (self.mentions or {}).get(article_id or -1, [])
+                if kind in pages.ENTITY_KINDS
+            }.values()
+        )
+        badges = [{"kind": pages.ENTITY_KINDS[e.kind], "name": e.name, "href": f"{e.folder}index.html"} for e in found]
+        return also, found, badges
+
+    def add(self, article: Article | Cached) -> None:
+        if isinstance(article, list):
+            self.add_cached(article)
+            return
         source = self.source(article.source)
         category = article_category(article, source)
         self.category_names.setdefault(category.slug, category.name)
@@ -150,39 +203,72 @@ class _Builder:
         if article.id is not None:
             self.slugs[article.id] = slug
         when = (article.published or article.fetched_at or datetime(1970, 1, 1, tzinfo=UTC)).astimezone(BEIJING)
-        also = [
-            {"url": other.url, "title": other.title, "source_title": self.source(other.source).title}
-            for other in self.also.get(article.id or -1, [])
-        ]
+        also, found, badges = self.context(article.id)
         item = Item(slug, article.title, article.source, source.title, category.slug, when, _short(article.summary),
                     article.id)  # fmt: skip
-        found = list(
-            {
-                (kind, key): self.entity(kind, key, name)
-                for kind, key, name in (self.mentions or {}).get(article.id or -1, [])
-                if kind in pages.ENTITY_KINDS
-            }.values()
-        )
-        badges = [{"kind": pages.ENTITY_KINDS[e.kind], "name": e.name, "href": f"{e.folder}index.html"} for e in found]
         relative = f"a/{slug}.html"
+        lastmod = article.updated or article.published
         inputs = digest(repr((self.fingerprint, _article_key(article), source.title, category, also, badges)))
         self.output.inputs[relative] = inputs
         if self.output.old_inputs.get(relative) == inputs and self.output.keep(relative):
-            self.sitemap.append((relative, article.updated or article.published))
+            self.sitemap_articles.append((relative, stamp(lastmod)))
             self.pages += 1
         else:
-            article = self.full(article)
-            # a digest cut from the body's first lines would only repeat it
-            digest_ = article.summary if article.summary[:40] not in html_to_text(article.content_html)[:200] else ""
-            self.write(relative, "article.html", lastmod=article.updated or article.published,
-                       article=article, source=source, time=when, digest=digest_, current_category=category.slug,
-                       also=also, badges=badges, related=article.story_id is not None)  # fmt: skip
-            self.rendered.add(relative)
+            article = self.render(article, relative, source, category, when, also, badges)
+        self.records.append([article.id, slug, article.title, article.source, category.slug, category.name,
+                             when.isoformat(), item.summary, stamp(lastmod), article.story_id, sort_key(article),
+                             extras(also, badges)])  # fmt: skip
+        self.listed(article, item, found)
+
+    def render(self, article: Article, relative: str, source: SourceConfig, category: object, when: datetime,
+               also: list[dict], badges: list[dict]) -> Article:  # fmt: skip
+        article = self.full(article)
+        # a digest cut from the body's first lines would only repeat it
+        digest_ = article.summary if article.summary[:40] not in html_to_text(article.content_html)[:200] else ""
+        self.write(relative, "article.html", lastmod=article.updated or article.published,
+                   sitemap=self.sitemap_articles, article=article, source=source, time=when, digest=digest_,
+                   current_category=category.slug, also=also, badges=badges,  # type: ignore[attr-defined]
+                   related=article.story_id is not None)  # fmt: skip
+        self.rendered.add(relative)
+        self.dirty.add(article.id)
+        return article  # the full one: its feed entry needs its text too
+
+    def add_cached(self, record: Cached) -> None:
+        """An article the archive says did not change since the last build: its page stays as it is.
+
+        Only its "also reported by" links and entities are looked at again (they change without the
+        article changing); when they did, the article is read from the archive and its page rendered.
+        """
+        article_id, slug = record[C_ID], record[C_SLUG]
+        source = self.source(record[C_SOURCE])
+        self.category_names.setdefault(record[C_CATEGORY], record[C_CATEGORY_NAME])
+        self.slugs[article_id] = slug
+        when = datetime.fromisoformat(record[C_TIME])
+        item = Item(slug, record[C_TITLE], record[C_SOURCE], source.title, record[C_CATEGORY], when,
+                    record[C_SUMMARY], article_id)  # fmt: skip
+        also, found, badges = self.context(article_id)
+        relative = f"a/{slug}.html"
+        if extras(also, badges) == record[C_EXTRAS] and self.output.carry(relative):
+            self.sitemap_articles.append((relative, record[C_LASTMOD]))
+            self.pages += 1
+            self.records.append(record)
+            self.listed(None, item, found, story_id=record[C_STORY])
+            return
+        self.output.inputs.pop(relative, None)
+        self.add(self.full(_stub(item)))  # renders its page again, with what changed around it
+
+    def listed(
+        self, article: Article | None, item: Item, found: list[EntityPage], *, story_id: int | None = None
+    ) -> None:
+        """Put an article's item into the lists and feeds it belongs to (an unread one is loaded for a feed)."""
+        story_id = article.story_id if article is not None else story_id
+        slug = item.slug
+        source_title = item.source_title
         self.items.append(item)
-        if article.story_id is not None:
-            self.stories[article.story_id].append(item)
+        if story_id is not None:
+            self.stories[story_id].append(item)
         listed = False  # in the site's or its category's feed, which always carry the full text
-        for folder in ("", f"category/{category.slug}/"):
+        for folder in ("", f"category/{item.category}/"):
             if len(self.feeds[folder]) < self.site.feed_items:
                 self.feeds[folder].append(slug)
                 listed = True
@@ -194,7 +280,8 @@ class _Builder:
                 mentioned = True
         if listed or mentioned:
             keep = listed or len(self.items) <= self.content_budget
-            self.entries[slug] = make_entry(self.full(article) if keep else article, slug, source.title, content=keep)
+            light = article if article is not None else self.full(_stub(item))  # an unread one is loaded
+            self.entries[slug] = make_entry(self.full(light) if keep else light, slug, source_title, content=keep)
 
     def full(self, article: Article) -> Article:
         return self.load(article) if self.load is not None else article
@@ -232,39 +319,7 @@ class _Builder:
         self.write("talent/index.html", "talent.html", lastmod=newest, moves=moves, chart=organizations_chart(moves))
 
     def paginate(self, base: str, items: list[Item], *, heading: str, feed: bool, category: str = "") -> None:
-        """The listing's first page holds the newest items; older ones sit on pages numbered from the oldest.
-
-        Page k always holds the same per_page items (the k-th oldest run), so a new article changes
-        the first page only, not every page after it; the first page holds per_page to 2*per_page-1.
-        """
-        per = self.site.per_page
-        total = len(items)
-        sealed = max(0, total // per - 1)
-        front = items[: total - sealed * per]
-        self.list_page(f"{base}index.html", front, heading=heading, feed=feed, category=category, number=0,
-                       up="", newer=None, older=f"page/{sealed}/index.html" if sealed else None)  # fmt: skip
-        for number in range(1, sealed + 1):
-            chunk = items[total - number * per : total - (number - 1) * per]
-            newer = "../../index.html" if number == sealed else f"../{number + 1}/index.html"
-            older = f"../{number - 1}/index.html" if number > 1 else None
-            self.list_page(f"{base}page/{number}/index.html", chunk, heading=heading, feed=feed, category=category,
-                           number=number, up="../../", newer=newer, older=older)  # fmt: skip
-
-    def list_page(self, path: str, chunk: list[Item], *, heading: str, feed: bool, category: str, number: int,
-                  up: str, newer: str | None, older: str | None) -> None:  # fmt: skip
-        # links between pages of one listing are relative to the current page
-        page = {"number": number, "base": up, "newer": newer, "older": older}
-        lastmod = chunk[0].time if chunk else None
-        # a page of a listing shows only its items: when none changed it is not rendered again
-        inputs = digest(repr((self.fingerprint, heading, feed, category, newer, older, chunk)))
-        self.output.inputs[path] = inputs
-        if self.output.old_inputs.get(path) == inputs and self.output.keep(path):
-            self.sitemap.append((path, lastmod))
-            self.pages += 1
-            return
-        days = [(d, list(group)) for d, group in itertools.groupby(chunk, key=lambda i: i.time.date())]
-        self.write(path, "list.html", lastmod=lastmod, heading=heading, days=days, page=page, feed=feed,
-                   current_category=category)  # fmt: skip
+        listing.paginate(self, base, items, heading=heading, feed=feed, category=category)
 
     def feed(self, folder: str, title: str) -> None:
         entries = [self.entries[slug] for slug in self.feeds.get(folder, [])]
@@ -301,7 +356,7 @@ class _Builder:
 
 
 def build_site(
-    articles: Iterable[Article],
+    articles: Iterable[Article | Cached],
     config: Config,
     out_dir: Path,
     *,
@@ -312,6 +367,8 @@ def build_site(
     load: Callable[[Article], Article] | None = None,
     search: bool = True,
     full: bool = False,
+    previous: dict | None = None,
+    cache: dict | None = None,
 ) -> SiteReport:
     """Render the pages for ``articles`` (newest first) into ``out_dir``.
 
@@ -320,39 +377,46 @@ def build_site(
     confident companies and people, which makes their pages, feeds and the badges on article pages.
     ``load`` gives the full article of a light one (``articles`` may then come without their
     content); ``search`` makes the Pagefind index; ``full`` rebuilds everything aside.
+    ``articles`` may hold, in their place in the order, the records the last build kept of
+    articles that did not change (:data:`Cached`, from ``previous["articles"]``); ``previous`` is the
+    last build's manifest when the caller already read it; ``cache`` (saved in the manifest) keeps such
+    records for the next build.
     """
     theme = theme_folder(config)
     env = environment(theme)
     fingerprint = site_fingerprint(config, env, talent=moves is not None, entities=mentions is not None, search=search)
-    previous = None if full else load_manifest(out_dir)
+    if previous is None and not full:
+        previous = load_manifest(out_dir)
+    if full:
+        previous = None
     if previous is not None and previous.get("fingerprint") != fingerprint:
         previous = None  # other templates or settings: every page changes, build it aside
-    extra = {"fingerprint": fingerprint}
+    extra: dict = {"fingerprint": fingerprint}
     if previous is None:
         with replace_folder(out_dir) as staging:
             output = Output(staging, None, journal=False)
             builder = _Builder(config, staging, also, moves, mentions, output=output, env=env,
                                fingerprint=fingerprint, load=load, search=search)  # fmt: skip
             indexed = _run(builder, articles, progress, theme, search)
-            output.finish({**extra, "search": builder.search_plan.state() if builder.search_plan else None})
+            output.finish(_state(builder, extra, cache))
     else:
         output = Output(out_dir, previous, journal=True)
         try:
             builder = _Builder(config, out_dir, also, moves, mentions, output=output, env=env,
                                fingerprint=fingerprint, load=load, search=search)  # fmt: skip
             indexed = _run(builder, articles, progress, theme, search)
-            output.finish({**extra, "search": builder.search_plan.state() if builder.search_plan else None})
+            output.finish(_state(builder, extra, cache))
         except BaseException:
             output.rollback()
             raise
     return SiteReport(articles=len(builder.items), pages=builder.pages, written=output.written,
                       unchanged=output.unchanged, rendered=len(builder.rendered), indexed=indexed,
-                      incremental=previous is not None)  # fmt: skip
+                      incremental=previous is not None, search_seconds=builder.search_seconds)  # fmt: skip
 
 
 def _run(
     builder: _Builder,
-    articles: Iterable[Article],
+    articles: Iterable[Article | Cached],
     progress: Callable[[int], None] | None,
     theme: Path | None,
     search: bool,
@@ -365,7 +429,25 @@ def _run(
     builder.static(theme)
     if builder.search_plan is None:
         return False
-    return builder.search(builder.search_plan)
+    started = time.perf_counter()
+    try:
+        return builder.search(builder.search_plan)
+    finally:
+        builder.search_seconds = time.perf_counter() - started
+
+
+def _state(builder: _Builder, extra: dict, cache: dict | None) -> dict:
+    """What the manifest keeps for the next build besides the files."""
+    state = {**extra, "search": builder.search_plan.state() if builder.search_plan else None}
+    state["lists"] = builder.listings
+    if cache is not None:
+        state.update(cache, articles=builder.records)
+    return state
+
+
+def _stub(item: Item) -> Article:
+    """An article known only from its list item; :meth:`_Builder.full` reads the rest from the archive."""
+    return Article(id=item.id, source=item.source, url="", title=item.title, slug=item.slug)
 
 
 def _article_key(article: Article) -> tuple:

@@ -8,12 +8,12 @@ no offset ever reaches the database unbounded.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, distinct, func, or_, select
+from sqlalchemy import Engine, Select, distinct, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..model import Article
@@ -217,3 +217,46 @@ def confident_mentions(engine: Engine, *, min_confidence: float = CONFIDENT) -> 
         for article_id, kind, key, name in conn.execute(query):
             found.setdefault(article_id, []).append((kind, key, name or key))
     return found
+
+
+# the article text and the columns only the extractor uses: a site build reads them per page it renders
+_HEAVY = ("content_html", "content_markdown", "annotations", "fingerprint")
+
+
+def light_articles(
+    engine: Engine, *, since: datetime | None = None, ids: Collection[int] | None = None
+) -> Iterator[Article]:
+    """Published articles newest first without their text; only those changed at or after ``since``
+    (by the indexed ``changed_at``) and those in ``ids`` when either is given."""
+    columns = [c for c in articles.c if c.name not in _HEAVY]
+    blanks = [literal("").label(name) for name in _HEAVY[:2]]
+    query = select(*columns, *blanks, literal("[]").label("annotations"), literal(None).label("fingerprint")).where(
+        articles.c.duplicate_of.is_(None)
+    )
+    wanted = sorted(ids or ())
+    if since is None and ids is None:
+        batches = [query]
+    else:
+        batches = [query.where(articles.c.changed_at >= naive_utc(since))] if since is not None else []
+        batches += [query.where(articles.c.id.in_(wanted[i : i + 500])) for i in range(0, len(wanted), 500)]
+    seen: set[int] = set()
+    with engine.connect() as conn:
+        for batch in batches:
+            ordered = batch.order_by(*_NEWEST)
+            for row in conn.execution_options(stream_results=True, yield_per=2000).execute(ordered):
+                if len(batches) == 1 or row.id not in seen:
+                    seen.add(row.id)
+                    yield article_from_row(row)
+
+
+def published_ids(engine: Engine) -> list[int]:
+    """Ids of the published (not linked) articles: read from the duplicate_of index, not the rows."""
+    with engine.connect() as conn:
+        return list(conn.execute(select(articles.c.id).where(articles.c.duplicate_of.is_(None))).scalars())
+
+
+def story_members(engine: Engine) -> dict[int, int]:
+    """Article id → story id of every article in a story (from the story_id index)."""
+    with engine.connect() as conn:
+        query = select(articles.c.id, articles.c.story_id).where(articles.c.story_id.is_not(None))
+        return {article_id: story_id for article_id, story_id in conn.execute(query)}

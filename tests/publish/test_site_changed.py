@@ -1,0 +1,84 @@
+"""A build after a change reads, loads and renders only what changed, and makes the site a full build makes."""
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from finews.publish import listing, reading
+from finews.publish.incremental import MANIFEST
+from finews.publish.reading import build_from_archive
+from finews.store.schema import articles
+
+from ..conftest import make_config
+from .test_site_incremental import SOURCES, _article
+
+N = 60
+
+
+def _stored(i: int):
+    article = _article(i)
+    article.id = None
+    article.story_id = None
+    return article
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*") if p.is_file() and p.name != MANIFEST}
+
+
+def test_a_new_article_costs_the_same_on_a_small_or_a_large_site(tmp_path, archive, monkeypatch):
+    config = make_config(tmp_path, SOURCES, site={"per_page": 3, "feed_items": 5})
+    site = tmp_path / "site"
+    archive.save([_stored(i) for i in reversed(range(N))])
+    assert not build_from_archive(config, archive, site, search=False).incremental
+    build_from_archive(config, archive, site, search=False)  # the first incremental build
+    # the archive was filled seconds ago: the margin for saves that overlap a build would read it all
+    monkeypatch.setattr(reading, "MARGIN", timedelta(0))
+    read: list[str] = []
+    light = reading.light_articles
+    monkeypatch.setattr(reading, "light_articles", lambda *a, **k: (read.append(x.title) or x for x in light(*a, **k)))
+    loaded: list[int] = []
+    get = archive.get
+    monkeypatch.setattr(archive, "get", lambda article_id: loaded.append(article_id) or get(article_id))
+    lists: list[str] = []
+    list_page = listing.list_page
+    monkeypatch.setattr(
+        listing,
+        "list_page",
+        lambda builder, path, *a, **k: lists.append(path) or list_page(builder, path, *a, **k),
+    )
+
+    archive.save([_stored(N)])
+    report = build_from_archive(config, archive, site, search=False)
+    assert report.incremental and report.rendered == 1
+    assert read == [_article(N).title]  # no other article is read from the archive
+    assert len(loaded) <= 2 * 5  # the site's and the category's feeds: each at most feed_items entries
+    # the first page of each list the article is in (home, source, category, day), and the page a
+    # new article seals; every other of the site's ~60 list pages is carried over without a look
+    assert set(lists) <= {"index.html", "source/kr/index.html", "category/tech/index.html",
+                          "archive/2026/03/18/index.html", "page/19/index.html", "source/kr/page/9/index.html",
+                          "category/tech/page/9/index.html", "page/18/index.html"}  # fmt: skip
+    assert "index.html" in lists and report.pages > 100
+
+
+def test_the_site_after_changes_is_the_site_a_full_build_makes(tmp_path, archive):
+    config = make_config(tmp_path, SOURCES, site={"per_page": 3, "feed_items": 5})
+    site = tmp_path / "site"
+    archive.save([_stored(i) for i in reversed(range(N))])
+    build_from_archive(config, archive, site, search=False)
+    build_from_archive(config, archive, site, search=False)
+    with archive.engine.connect() as conn:
+        ids = dict(conn.execute(select(articles.c.slug, articles.c.id)).all())
+    # a story found among old articles (it does not touch changed_at), a retitled old one, a new one
+    with archive.engine.begin() as conn:
+        conn.execute(update(articles).where(articles.c.id.in_([ids["3"], ids["9"]])).values(story_id=ids["3"]))
+    archive.save([replace(_stored(20), title="第20条新闻：改了标题"), _stored(N), _stored(N + 1)])
+    report = build_from_archive(config, archive, site, search=False)
+    assert report.incremental and report.rendered == 5
+    full = tmp_path / "full"
+    build_from_archive(config, archive, full, search=False, full=True)
+    assert _files(site) == _files(full)
+    assert "改了标题" in (site / "a/20.html").read_text(encoding="utf-8")
+    assert (site / "story" / str(ids["3"]) / "index.html").is_file()
