@@ -144,12 +144,6 @@ def test_exports_and_site_match_the_archive_after_the_crashes(outcome: Outcome):
     assert {p.stem for p in (site / "a").glob("*.html")} == slugs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="publish/atomic.py: a process killed mid-write leaves its temporary files (.<name>.<random>.tmp from "
-    "write_atomic's mkstemp) in the post folders, and a build killed mid-way its .site.building-* staging folder "
-    "beside the site; no later export or build removes them",
-)
 def test_no_temporary_file_or_staging_folder_is_left_behind(outcome: Outcome):
     own = ".finews-"  # the incremental build's own journal and manifest, not leftovers
     left = _leftovers(outcome.root / "posts") + _leftovers(outcome.root / "hexo")

@@ -108,11 +108,6 @@ def test_read_only_export_folder_is_a_clear_error(tmp_path, small_disk, corpora,
     assert sorted(p.relative_to(small_disk) for p in small_disk.rglob("*")) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="publish/incremental.py creates site/.finews-journal with a bare mkdir: on a read-only folder the "
-    "OSError escapes build_site instead of a PublishError naming the folder (publish is another engineer's)",
-)
 def test_read_only_site_folder_is_a_clear_error_and_keeps_the_old_site(tmp_path, small_disk, corpora, archive):
     config, articles, before = _published(tmp_path, small_disk, archive)
     with pytest.raises(PublishError, match="read-only file system") as info:

@@ -19,7 +19,7 @@ from ..errors import PublishError
 _REASONS = {errno.ENOSPC: "disk full", errno.EROFS: "read-only file system", errno.EACCES: "permission denied"}
 
 
-def _error(path: Path, exc: OSError) -> PublishError:
+def write_error(path: Path, exc: OSError) -> PublishError:
     reason = _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
     return PublishError(f"{path}: cannot write: {reason}")
 
@@ -36,7 +36,7 @@ def write_atomic(path: Path, data: str | bytes, *, sync: bool = True) -> None:
         # the pid in the name lets a later run tell a killed writer's leftover from a live one's file
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.{os.getpid()}-", suffix=".tmp")
     except OSError as exc:
-        raise _error(path, exc) from None
+        raise write_error(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -46,7 +46,7 @@ def write_atomic(path: Path, data: str | bytes, *, sync: bool = True) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise _error(path, exc) from None
+        raise write_error(path, exc) from None
 
 
 _TEMPORARY = re.compile(r"^\..*\.(\d+)-[^.]*\.tmp$")
@@ -86,7 +86,7 @@ def write_if_changed(path: Path, data: str) -> bool:
     except FileNotFoundError:
         pass
     except OSError as exc:
-        raise _error(path, exc) from None
+        raise write_error(path, exc) from None
     write_atomic(path, payload)
     return True
 
@@ -115,7 +115,7 @@ def replace_folder(target: Path) -> Iterator[Path]:
         _remove_stale_siblings(target)
         staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.building-{os.getpid()}-"))
     except OSError as exc:
-        raise _error(target, exc) from None
+        raise write_error(target, exc) from None
     try:
         yield staging
         old = target.with_name(f".{target.name}.old-{os.getpid()}-{time.monotonic_ns()}")
@@ -127,7 +127,7 @@ def replace_folder(target: Path) -> Iterator[Path]:
         threading.Thread(target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True}).start()
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise _error(target, exc) from None
+        raise write_error(target, exc) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import PublishError
-from .atomic import sync_folder, write_atomic
+from .atomic import remove_stale_temporaries, sync_folder, write_atomic, write_error
 
 MANIFEST = ".finews-manifest.json"
 JOURNAL = ".finews-journal"
@@ -62,8 +62,11 @@ class Output:
         if journal:
             recover(root)
             folder = root / JOURNAL
-            folder.mkdir()
-            self._log = (folder / "log").open("a", encoding="utf-8")
+            try:
+                folder.mkdir()
+                self._log = (folder / "log").open("a", encoding="utf-8")
+            except OSError as exc:  # a read-only or full disk: say which folder, keep the old site
+                raise write_error(folder, exc) from None
 
     def write(self, relative: str, data: str | bytes) -> bool:
         """Write ``relative`` unless the last build wrote the same bytes there; True when written."""
@@ -174,9 +177,11 @@ def recover(root: Path) -> bool:
                 break
     except FileNotFoundError:
         pass
+    folders: set[Path] = set()
     for entry in reversed(entries):
         if entry[0] == "file":
             target = root / entry[1]
+            folders.add(target.parent)
             backup = folder / entry[2] if entry[2] else None
             if backup is not None and backup.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)  # the build may have pruned it
@@ -185,6 +190,8 @@ def recover(root: Path) -> bool:
                 target.unlink(missing_ok=True)
         elif entry[0] == "mkdir":
             shutil.rmtree(root / entry[1], ignore_errors=True)
+    for touched in folders:  # a write the kill cut short left its temporary file there
+        remove_stale_temporaries(touched)
     shutil.rmtree(folder, ignore_errors=True)
     return True
 
