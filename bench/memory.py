@@ -94,13 +94,10 @@ def child(count: int, understand: bool) -> None:
 def measure(count: int, understand: bool = True) -> dict:
     """Run :func:`child` in a subprocess; its result with ``peak_mb``, its peak resident memory."""
     command = [sys.executable, __file__, "--child", "--items", str(count)] + ([] if understand else ["--no-understand"])
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
-        out = proc.stdout.read() if proc.stdout else ""
-        _, status, _usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    proc = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"memory child failed with exit code {proc.returncode}")
-    return json.loads(out.strip().splitlines()[-1])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
