@@ -62,7 +62,7 @@ def story_figures(docs: list[Doc]) -> dict[str, float]:
     sizes = [len(s.members) for s in clusterer.clusters()]
     biggest = clusterer.clusters()[:5]
     for story in biggest:
-        print(f"    story of {len(story.members):4d}: {' '.join(story.top_terms())}")
+        print(f"    story of {len(story.members):4d}: {' '.join(clusterer.top_terms(story))}")
     return {
         "docs_per_s": len(docs) / seconds,
         "stories": len(sizes),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -94,6 +94,18 @@ def test_time_window() -> None:
     assert index.check("显卡短路", BODY + "二", T0 + timedelta(days=2)).action == "link"
     assert index.check("显卡短路", BODY + "二", T0 + timedelta(days=5)).action == "new"
     assert index.prune(T0 + timedelta(days=1)) == 1 and len(index) == 0
+
+
+def test_trail_keeps_only_the_window_behind_the_newest_document() -> None:
+    index = NearDuplicateIndex(Settings(window_days=3))
+    for day in range(10):
+        index.add(f"d{day}", f"第{day}条新闻：显卡短路烧穿PCB", BODY + str(day), T0 + timedelta(days=day))
+    # nothing dated in the future moves the clock past now
+    index.add("future", "未来", OTHER, datetime(9999, 1, 1, tzinfo=UTC))
+    assert index.trail(now=T0 + timedelta(days=9)) == 6  # d0…d5 are more than 3 days behind d9
+    assert sorted(d for d in ("d5", "d6", "d9", "future") if d in index) == ["d6", "d9", "future"]
+    # what is left still answers: a copy of d9 links to it
+    assert index.check("第9条新闻：显卡短路烧穿PCB", BODY + "9", T0 + timedelta(days=9)).matches[0].doc_id == "d9"
 
 
 def test_state_round_trips_as_bytes() -> None:

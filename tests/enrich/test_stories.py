@@ -79,3 +79,34 @@ def test_bad_input() -> None:
     assert clusterer.add("c", "Apple releases iOS 19", "Apple released iOS 19 today. " * 10, None).new
     huge = "阿里巴巴副总裁离职。" * 100_000
     assert clusterer.add("d", "阿里副总裁离职", huge, T0).story in clusterer.stories
+
+
+def test_idle_stories_are_forgotten_and_state_round_trips() -> None:
+    clusterer = StoryClusterer()
+    text = "宁德时代发布2025年财报，营收同比增长，净利润创新高，动力电池装机量继续位居全球第一。" * 3
+    clusterer.add("a", "宁德时代发布年报 净利润创新高", text, T0, entities=["宁德时代"])
+    clusterer.add("b", "宁德时代年报：净利润创新高 动力电池装机量全球第一", text, T0 + timedelta(hours=3))
+    story = clusterer.stories["a"]
+    state = clusterer.state(story)
+    assert list(state["terms"]) == clusterer.top_terms(story, len(state["terms"]))
+    assert len(state["recent"]) == 2 and state["entities"] == ["宁德时代"]
+
+    # a clusterer restored from that state places the next report as the first one would
+    restored = StoryClusterer()
+    restored.restore("a", state, ["a", "b"])
+    follow = ("宁德时代净利润创新高 动力电池装机量第一", text[:80], T0 + timedelta(days=1))
+    assert restored.add("c", *follow).story == clusterer.add("c", *follow).story == "a"
+    assert restored.terms(restored.stories["a"]) == clusterer.terms(clusterer.stories["a"])
+
+    # a report 200 days on closes the story: it is forgotten, with its members
+    clusterer.add("z", "贵州茅台发布年报", "贵州茅台发布年报，白酒营收同比增长。" * 3, T0 + timedelta(days=200))
+    assert "a" not in clusterer.stories and "b" not in clusterer.story_of and "z" in clusterer.stories
+    assert clusterer.add("d", "宁德时代发布年报 净利润创新高", text, T0 + timedelta(days=201)).story != "a"
+
+
+def test_keyword_weights_tell_apart_words_with_equal_internal_bytes() -> None:
+    # "XX" (Latin-1) and "塘" (U+5858) share their internal bytes, and so their str hash
+    from finews.enrich.stories import _idf_table
+
+    table = _idf_table()
+    assert table.lookup(["XX"]) == [table.median] != table.lookup(["塘"])

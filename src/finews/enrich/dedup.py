@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -30,22 +29,30 @@ from typing import Literal
 import numpy as np
 
 from .fingerprint import MIN_QUOTE_CHARS, Fingerprint, Settings, fingerprint, has_content, similarity
+from .lsh import BucketTable, to_keys
 
 __all__ = ["Fingerprint", "Layer", "Match", "NearDuplicateIndex", "Settings", "Verdict", "fingerprint", "similarity"]
 
 
 _PREFIX = MIN_QUOTE_CHARS  # a quote this long may stand for a headline, so this much of both must agree
 _TITLE, _QUOTE = "t", "q"
-_Key = bytes | int  # a band's signature bytes, or the hash of a headline prefix
+# odd multipliers, one per row of a band (products wrap modulo 2**64)
+_ROW_MIXERS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93],
+                       dtype=np.uint64)  # fmt: skip
+_BODY_SALT, _TITLE_SALT = 0xCBF29CE484222325, 0x84222325CBF29CE4
 
 
-def _band_keys(sig: bytes, bands: int, rows: int) -> list[bytes]:
-    """The first ``bands × rows`` values of a signature cut into bands, in one numpy call ("V" lists as bytes).
+def _band_keys(sig: bytes, bands: int, rows: int, salt: int) -> np.ndarray:
+    """The first ``bands × rows`` values of a signature cut into bands, each band as one 64-bit key.
 
-    Bands of different positions share one table: equal bytes at two positions would need the same minima
-    under different permutations, so the cross-talk is nil and the keys stay plain slices.
+    Bands of different positions share one table: equal values at two positions would need the same
+    minima under different permutations, so the cross-talk is nil. Two rows of 32 bits are the key as
+    they are; more are mixed, and a collision only adds a candidate that :func:`similarity` rejects.
     """
-    return np.frombuffer(sig, dtype=f"V{4 * rows}", count=bands).tolist()
+    if rows == 2:
+        return np.frombuffer(sig, dtype="<u8", count=bands) ^ np.uint64(salt)
+    values = np.frombuffer(sig, dtype="<u4", count=bands * rows).reshape(bands, rows).astype(np.uint64)
+    return np.bitwise_xor.reduce(values * _ROW_MIXERS[:rows], axis=1) ^ np.uint64(salt)
 
 
 class Layer(StrEnum):
@@ -91,7 +98,7 @@ class NearDuplicateIndex:
         self._by_guid: dict[tuple[str, str], str] = {}
         self._by_hash: dict[bytes, str] = {}
         # One table for all bands of both signatures and the headline prefixes (see :meth:`_keys`).
-        self._buckets: defaultdict[_Key, list[str]] = defaultdict(list)
+        self._buckets = BucketTable()
 
     def __len__(self) -> int:
         return len(self._fps)
@@ -104,22 +111,26 @@ class NearDuplicateIndex:
 
     # -- building ------------------------------------------------------------------------------------------
 
-    def _keys(self, fp: Fingerprint, *, probe: bool = False) -> list[_Key]:
+    def _keys(self, fp: Fingerprint, *, probe: bool = False, bands: np.ndarray | None = None) -> np.ndarray:
         """LSH band keys of both signatures, plus headline-prefix keys that pair a title with a quote of it.
 
         A reposter's "#分享# 《X》…" shares few title shingles with "X" itself, so banding alone can miss it.
         Stored keys file a title under its prefix and each 《…》 span under its own; a probe looks its spans up
         among titles and its title among spans (``probe=True``), which is what :func:`similarity` checks.
         """
-        s = self.settings
-        keys: list[_Key] = _band_keys(fp.body_sig, s.body_bands, s.body_rows) if fp.body_sig else []
-        if fp.title_sig:
-            keys += _band_keys(fp.title_sig, s.title_bands, s.title_perm // s.title_bands)
         title_tag, quote_tag = (_QUOTE, _TITLE) if probe else (_TITLE, _QUOTE)
-        if len(fp.title) >= _PREFIX:
-            keys.append(hash((title_tag, fp.title[:_PREFIX])))
-        keys += [hash((quote_tag, q[:_PREFIX])) for q in fp.quoted.split("|") if len(q) >= _PREFIX]
-        return keys
+        prefixes = [hash((title_tag, fp.title[:_PREFIX]))] if len(fp.title) >= _PREFIX else []
+        prefixes += [hash((quote_tag, q[:_PREFIX])) for q in fp.quoted.split("|") if len(q) >= _PREFIX]
+        return to_keys(self._bands(fp) if bands is None else bands, prefixes)
+
+    def _bands(self, fp: Fingerprint) -> np.ndarray:
+        s = self.settings
+        bands = []
+        if fp.body_sig:
+            bands.append(_band_keys(fp.body_sig, s.body_bands, s.body_rows, _BODY_SALT))
+        if fp.title_sig:
+            bands.append(_band_keys(fp.title_sig, s.title_bands, s.title_perm // s.title_bands, _TITLE_SALT))
+        return to_keys(*bands)
 
     def insert(
         self,
@@ -130,7 +141,7 @@ class NearDuplicateIndex:
         url: str = "",
         guid: str = "",
         root: str = "",
-        _keys: list[_Key] | None = None,
+        _keys: np.ndarray | None = None,
     ) -> None:
         """Index a fingerprint as is (e.g. one reloaded from the archive); replaces an earlier ``doc_id``."""
         if doc_id in self._fps:
@@ -143,21 +154,14 @@ class NearDuplicateIndex:
             self._by_guid.setdefault((source, guid), doc_id)
         if has_content(fp, self.settings):
             self._by_hash.setdefault(fp.content_hash, doc_id)
-        buckets = self._buckets
-        for key in _keys if _keys is not None else self._keys(fp):
-            buckets[key].append(doc_id)
+        self._buckets.add(doc_id, _keys if _keys is not None else self._keys(fp))
 
     def remove(self, doc_id: str) -> None:
         fp = self._fps.pop(doc_id, None)
         meta = self._meta.pop(doc_id, None)
         if fp is None or meta is None:
             return
-        for key in self._keys(fp):
-            bucket = self._buckets.get(key)
-            if bucket is not None:
-                bucket.remove(doc_id)
-                if not bucket:
-                    del self._buckets[key]
+        self._buckets.remove(doc_id)
         for table, key in (
             (self._by_url, meta.url),
             (self._by_guid, (meta.source, meta.guid)),
@@ -174,10 +178,23 @@ class NearDuplicateIndex:
             self.remove(doc_id)
         return len(old)
 
+    def trail(self, now: datetime | None = None) -> int:
+        """Forget documents further behind the newest one than the window (never counting past ``now``).
+
+        A long ingest would otherwise keep every document it saw; those outside the window can only
+        match a back-filled report as old as they are.
+        """
+        window = self.settings.window_days
+        stamps = [fp.published for fp in self._fps.values() if fp.published is not None]
+        if window is None or not stamps:
+            return 0
+        newest = min(max(stamps), (now or datetime.now(UTC)).timestamp())
+        return self.prune(datetime.fromtimestamp(newest - window * 86400, UTC))
+
     # -- looking up ----------------------------------------------------------------------------------------
 
     def query_fingerprint(
-        self, fp: Fingerprint, *, source: str = "", url: str = "", guid: str = "", _keys: list[_Key] | None = None
+        self, fp: Fingerprint, *, source: str = "", url: str = "", guid: str = "", _keys: np.ndarray | None = None
     ) -> list[Match]:
         """All indexed documents this one duplicates, exact layers first, then near ones by similarity."""
         s = self.settings
@@ -189,10 +206,7 @@ class NearDuplicateIndex:
         ):
             if doc_id is not None and doc_id not in found:
                 found[doc_id] = Match(doc_id, 1.0, layer)
-        candidates: set[str] = set()
-        for bucket in map(self._buckets.get, _keys if _keys is not None else self._keys(fp, probe=True)):
-            if bucket:
-                candidates.update(bucket)
+        candidates = self._buckets.find(_keys if _keys is not None else self._keys(fp, probe=True))
         near = []
         for doc_id in candidates - found.keys():
             other = self._fps[doc_id]
@@ -252,8 +266,11 @@ class NearDuplicateIndex:
     ) -> Verdict:
         """Index a document and say what it duplicates. Linked and updating documents share their target's root."""
         fp = fingerprint(title, text, published, self.settings)
-        keys = self._keys(fp)
-        found = self.query_fingerprint(fp, source=source, url=url, guid=guid, _keys=self._keys(fp, probe=True))
+        bands = self._bands(fp)
+        keys = self._keys(fp, bands=bands)
+        found = self.query_fingerprint(
+            fp, source=source, url=url, guid=guid, _keys=self._keys(fp, probe=True, bands=bands)
+        )
         verdict = self._verdict([m for m in found if m.doc_id != doc_id], source)
         # a link already names its group's root, which may have been pruned since; an update joins its target's
         root = (

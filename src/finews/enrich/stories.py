@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import heapq
 import math
+import time
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,9 +35,12 @@ from functools import cache
 from operator import itemgetter
 from pathlib import Path
 
+import numpy as np
 import rjieba
 
+from . import vectors
 from .normalize import to_simplified
+from .vectors import Probe, Vocabulary
 
 __all__ = ["Story", "StoryClusterer", "StorySettings", "salient_terms"]
 
@@ -49,8 +54,27 @@ _STOP_WORDS = frozenset(_STOP_LIST.split())
 
 @dataclass(frozen=True)
 class _IdfTable:
-    idf: dict[str, float]
+    """Words by their 64-bit hash (sorted) with their IDF: 270k words as a dict of strings took 47 MB."""
+
+    hashes: np.ndarray  # uint64, sorted
+    values: np.ndarray  # float64, in the same order
     median: float
+
+    def lookup(self, words: list[str]) -> list[float]:
+        """The IDF of each word, the median for words the table lacks."""
+        if not words:
+            return []
+        wanted = np.fromiter((_hash(w) for w in words), dtype=np.uint64, count=len(words))
+        at = np.minimum(np.searchsorted(self.hashes, wanted), len(self.hashes) - 1)
+        return np.where(self.hashes[at] == wanted, self.values[at], self.median).tolist()
+
+
+_MASK = (1 << 64) - 1
+
+
+def _hash(word: str) -> int:
+    # of the UTF-8 bytes: str's own hash reads its internal buffer, where "XX" and "塘" (U+5858) are equal
+    return hash(word.encode()) & _MASK
 
 
 @cache
@@ -59,13 +83,16 @@ def _idf_table() -> _IdfTable:
     the same numbers but importing it loads its TextRank and tagging tables too (80 MB more)."""
     import jieba
 
-    idf: dict[str, float] = {}
+    idf: dict[int, float] = {}
     with (Path(jieba.__file__).parent / "analyse" / "idf.txt").open(encoding="utf-8") as lines:
         for line in lines:
             word, _, value = line.strip().partition(" ")
             if value:
-                idf[word] = float(value)
-    return _IdfTable(idf, sorted(idf.values())[len(idf) // 2])
+                idf[_hash(word)] = float(value)  # a later line wins, as in jieba's own dict
+    hashes = np.fromiter(idf.keys(), dtype=np.uint64, count=len(idf))
+    values = np.fromiter(idf.values(), dtype=np.float64, count=len(idf))
+    order = np.argsort(hashes)
+    return _IdfTable(hashes[order], values[order], float(np.sort(values)[len(values) // 2]))
 
 
 def _keep(term: str) -> bool:
@@ -79,14 +106,14 @@ def keywords(sentence: str, top: int) -> list[tuple[str, float]]:
     Same scoring as ``jieba.analyse.extract_tags``; the Rust segmenter makes it about 30× faster,
     which is what lets stories keep up with ingest.
     """
-    table = _idf_table()
     freq: dict[str, float] = defaultdict(float)
     for word in rjieba.cut(sentence):
         if len(word.strip()) > 1 and word.lower() not in _STOP_WORDS:
             freq[word] += 1.0
     total = sum(freq.values()) or 1.0
-    idf, median = table.idf, table.median
-    return heapq.nlargest(top, ((w, f * idf.get(w, median) / total) for w, f in freq.items()), key=itemgetter(1))
+    idf = _idf_table().lookup(list(freq))
+    return heapq.nlargest(top, ((w, f * i / total) for (w, f), i in zip(freq.items(), idf, strict=True)),
+                          key=itemgetter(1))  # fmt: skip
 
 
 def salient_terms(
@@ -119,18 +146,18 @@ class StorySettings:
     recent_members: int = 20
 
 
-@dataclass
+@dataclass(slots=True)
 class Story:
+    """A story's state; its term vectors are packed (see :mod:`.vectors`), read them through the clusterer."""
+
     id: str  # the id of its first document
     members: list[str] = field(default_factory=list)
-    terms: dict[str, float] = field(default_factory=dict)
-    recent: list[dict[str, float]] = field(default_factory=list)  # term vectors of the latest members
-    entities: set[str] = field(default_factory=set)  # caller-supplied entities of all members
+    profile: bytes = b""  # its strongest terms, strongest first
+    recent: list[bytes] = field(default_factory=list)  # term vectors of the latest members
+    entities: frozenset[str] = frozenset()  # caller-supplied entities of all members
     first: float | None = None  # POSIX seconds of the earliest and latest member
     last: float | None = None
-
-    def top_terms(self, n: int = 8) -> list[str]:
-        return [t for t, _ in sorted(self.terms.items(), key=lambda kv: -kv[1])[:n]]
+    slot: int = -1  # its number in the clusterer's postings
 
 
 @dataclass(frozen=True)
@@ -140,23 +167,23 @@ class Assignment:
     new: bool
 
 
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(w * b[t] for t, w in a.items() if t in b)
-    if not dot:
-        return 0.0
-    return dot / (math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values())))
-
-
 class StoryClusterer:
-    """Assigns documents to stories incrementally; feed them roughly in publication order."""
+    """Assigns documents to stories incrementally; feed them roughly in publication order.
+
+    Stories idle for longer than ``max_gap_days`` behind the newest document (never counting past
+    the present) can take in nothing more and are forgotten, so a long run holds only open stories.
+    """
 
     def __init__(self, settings: StorySettings | None = None) -> None:
         self.settings = settings or StorySettings()
         self.stories: dict[str, Story] = {}
         self.story_of: dict[str, str] = {}
-        self._postings: dict[str, set[str]] = defaultdict(set)  # term → stories whose top terms include it
+        self._vocabulary = Vocabulary()
+        self._postings: dict[int, array[int]] = {}  # term → slots of the stories whose profile has it
+        self._slots: list[Story | None] = []
+        self._probe = Probe()
+        self._newest: float | None = None
+        self._swept_at = -math.inf
 
     def add(
         self,
@@ -176,14 +203,22 @@ class StoryClusterer:
         subjects = {e.casefold() for e in entities if _keep(e.casefold())}
         for key in subjects:
             terms[key] = terms.get(key, 0.0) + self.settings.entity_weight
+        vocabulary = self._vocabulary
+        weights = {vocabulary.number(term): weight for term, weight in terms.items()}
         if same_as is not None and same_as in self.story_of:
             story_id, score = self.story_of[same_as], 1.0
         else:
-            story_id, score = self._best(terms, headline, subjects, stamp)
+            marked = [n for n in map(vocabulary.get, headline) if n is not None]
+            self._probe.load(weights, marked, len(vocabulary))
+            try:
+                story_id, score = self._best(weights, len(headline), frozenset(subjects), stamp)
+            finally:
+                self._probe.clear()
         new = story_id is None
-        story = Story(doc_id) if story_id is None else self.stories[story_id]
-        story.entities |= subjects
-        self._join(story, doc_id, terms, stamp)
+        story = self._open(doc_id) if story_id is None else self.stories[story_id]
+        story.entities = story.entities | subjects
+        self._join(story, doc_id, weights, stamp)
+        self._close_idle(stamp)
         return Assignment(story.id, score, new)
 
     def threshold(self, days: float) -> float:
@@ -191,19 +226,19 @@ class StoryClusterer:
         return self.settings.threshold + self.settings.gap_penalty * math.log2(1 + max(days, 0.0))
 
     def _best(
-        self, terms: dict[str, float], headline: set[str], subjects: set[str], stamp: float | None
+        self, weights: dict[int, float], headline: int, subjects: frozenset[str], stamp: float | None
     ) -> tuple[str | None, float]:
         s = self.settings
-        shared: dict[str, int] = defaultdict(int)
-        for term in terms:
-            for story_id in self._postings.get(term, ()):
-                shared[story_id] += 1
+        postings = [self._postings[n] for n in weights if n in self._postings]
+        if not postings:
+            return None, 0.0
+        slots, shared = np.unique(np.concatenate([np.frombuffer(p, dtype=np.int32) for p in postings]),
+                                  return_counts=True)  # fmt: skip
+        probe, title_needed = self._probe, min(s.min_title_shared, headline)
         best, best_score = None, 0.0
-        for story_id, count in shared.items():
-            if count < s.min_shared:
-                continue
-            story = self.stories[story_id]
-            if len(headline & story.terms.keys()) < min(s.min_title_shared, len(headline)):
+        for slot in slots[shared >= s.min_shared].tolist():
+            story = self._slots[slot]
+            if story is None or probe.marked_in(story.profile) < title_needed:
                 continue
             if subjects and story.entities and not subjects & story.entities:
                 continue  # same template, other company: "宁德时代发布年报" is not "贵州茅台发布年报"
@@ -215,36 +250,111 @@ class StoryClusterer:
                 continue
             # Both the story as a whole and one actual report in it must agree: the profile alone drifts
             # towards a topic ("Windows 更新") as a story grows, and one report alone chains unrelated news.
-            score = min(_cosine(terms, story.terms), max(_cosine(terms, r) for r in story.recent))
-            if score >= self.threshold(days) and score > best_score:
-                best, best_score = story_id, score
+            needed = self.threshold(days)
+            score = probe.cosine(story.profile)
+            if score < needed or score <= best_score:
+                continue  # the lesser of the two cosines decides: this one already falls short
+            score = min(score, max(map(probe.cosine, story.recent)))
+            if score >= needed and score > best_score:
+                best, best_score = story.id, score
         return best, round(best_score, 4)
 
-    def _join(self, story: Story, doc_id: str, terms: dict[str, float], stamp: float | None) -> None:
-        for term in story.terms:
-            self._postings[term].discard(story.id)
-        merged = dict(story.terms)
-        for term, weight in terms.items():
-            merged[term] = merged.get(term, 0.0) + weight
-        story.terms = dict(sorted(merged.items(), key=lambda kv: -kv[1])[: self.settings.story_terms])
-        for term in story.terms:
-            self._postings[term].add(story.id)
+    def _open(self, doc_id: str) -> Story:
+        story = Story(doc_id, slot=len(self._slots))
+        self._slots.append(story)
+        return story
+
+    def _join(self, story: Story, doc_id: str, weights: dict[int, float], stamp: float | None) -> None:
+        merged = dict(vectors.items(story.profile)) if story.profile else {}
+        before = set(merged)
+        for number, weight in weights.items():
+            merged[number] = merged.get(number, 0.0) + weight
+        strongest = dict(sorted(merged.items(), key=lambda kv: -kv[1])[: self.settings.story_terms])
+        report = vectors.pack(dict(sorted(weights.items(), key=lambda kv: -kv[1])))
+        # a story of one report whose terms all fit shares that report's bytes
+        story.profile = report if not story.members and len(strongest) == len(weights) else vectors.pack(strongest)
+        self._repost(story.slot, before, set(strongest))
         story.members.append(doc_id)
-        story.recent = [*story.recent[-(self.settings.recent_members - 1) :], terms]
+        story.recent = [*story.recent[-(self.settings.recent_members - 1) :], report]
         if stamp is not None:
             story.first = stamp if story.first is None else min(story.first, stamp)
             story.last = stamp if story.last is None else max(story.last, stamp)
         self.stories[story.id] = story
         self.story_of[doc_id] = story.id
 
+    def _repost(self, slot: int, before: set[int], after: set[int]) -> None:
+        """Move a story's postings from its old profile terms to its new ones."""
+        postings = self._postings
+        for number in before - after:
+            posting = postings[number]
+            posting.remove(slot)
+            if not posting:
+                del postings[number]
+        for number in after - before:
+            posting = postings.get(number)
+            if posting is None:
+                postings[number] = array("i", (slot,))
+            else:
+                posting.append(slot)
+
+    def _close_idle(self, stamp: float | None) -> None:
+        """Forget the stories no document can join any more (swept once per day the clock moves)."""
+        if stamp is None:
+            return
+        newest = min(max(stamp, self._newest or stamp), time.time())
+        self._newest = newest
+        if newest - self._swept_at < 86400:
+            return
+        self._swept_at = newest
+        horizon = newest - self.settings.max_gap_days * 86400
+        for story in [s for s in self.stories.values() if s.last is not None and s.last < horizon]:
+            self.forget(story.id)
+
+    def forget(self, story_id: str) -> None:
+        story = self.stories.pop(story_id)
+        self._repost(story.slot, {n for n, _ in vectors.items(story.profile)} if story.profile else set(), set())
+        self._slots[story.slot] = None
+        for member in story.members:
+            if self.story_of.get(member) == story_id:
+                del self.story_of[member]
+
     def clusters(self, min_size: int = 1) -> list[Story]:
         """Stories with at least ``min_size`` members, largest first."""
         return sorted((s for s in self.stories.values() if len(s.members) >= min_size), key=lambda s: -len(s.members))
 
-    def restore(self, story: Story) -> None:
-        """Take back a story saved earlier (its profile and members), so clustering resumes after a restart."""
+    def terms(self, story: Story) -> dict[str, float]:
+        """A story's strongest terms with their weights, strongest first."""
+        return self._terms_of(story.profile)
+
+    def top_terms(self, story: Story, n: int = 8) -> list[str]:
+        return list(self.terms(story))[:n]
+
+    def _terms_of(self, vector: bytes) -> dict[str, float]:
+        term = self._vocabulary.term
+        return {term(number): weight for number, weight in vectors.items(vector)} if vector else {}
+
+    def state(self, story: Story) -> dict:
+        """What the archive keeps of a story so clustering resumes after a restart (plain JSON)."""
+        return {
+            "terms": self.terms(story),
+            "recent": [self._terms_of(r) for r in story.recent],
+            "entities": sorted(story.entities),
+            "first": story.first,
+            "last": story.last,
+        }
+
+    def restore(self, story_id: str, state: dict, members: list[str]) -> Story:
+        """Take back a story saved with :meth:`state`."""
+        number = self._vocabulary.number
+        story = self._open(story_id)
+        story.members = list(members)
+        profile = {number(t): float(w) for t, w in dict(state.get("terms", {})).items()}
+        story.profile = vectors.pack(profile) if profile else b""
+        story.recent = [vectors.pack({number(t): float(w) for t, w in r.items()}) for r in state.get("recent", [])]
+        story.entities = frozenset(state.get("entities", []))
+        story.first, story.last = state.get("first"), state.get("last")
+        self._repost(story.slot, set(), set(profile))
         self.stories[story.id] = story
         for member in story.members:
             self.story_of[member] = story.id
-        for term in story.terms:
-            self._postings[term].add(story.id)
+        return story

@@ -20,7 +20,7 @@ from ..model import Article
 from .dedup import Fingerprint, Layer, NearDuplicateIndex
 from .entities import CONFIDENT, extract_mentions
 from .events import ExecutiveMove, extract_moves
-from .stories import Story, StoryClusterer
+from .stories import StoryClusterer
 
 if TYPE_CHECKING:
     from ..store.findings import Findings
@@ -50,7 +50,7 @@ class Understanding:
             )
         since = now - timedelta(days=understanding.clusterer.settings.max_gap_days)
         for story in archive.recent_stories(since):
-            understanding.clusterer.restore(_story_from_state(story.id, story.state, story.members))
+            understanding.clusterer.restore(str(story.id), story.state, [str(m) for m in story.members])
         return understanding
 
     def link_duplicates(self, batch: Sequence[Article]) -> None:
@@ -74,6 +74,7 @@ class Understanding:
                 article.replaces = verdict.target
             else:
                 article.repeats = verdict.target
+        self.index.trail()
 
     def describe(self, changed: Sequence[Article]) -> list[Findings]:
         """Story, mentions and moves of each saved (new or changed) article."""
@@ -100,7 +101,7 @@ class Understanding:
                     article_id=article.id,
                     story_id=int(story.id),
                     story_title=article.title,  # used only when the story is new
-                    story_state=_state_of(story),
+                    story_state=self.clusterer.state(story),
                     story_size=len(story.members),
                     story_first=_when(story.first),
                     story_last=_when(story.last),
@@ -121,25 +122,3 @@ def _with_article(move: ExecutiveMove, article: Article) -> ExecutiveMove:
 
 def _when(stamp: float | None) -> datetime | None:
     return datetime.fromtimestamp(stamp, UTC) if stamp is not None else None
-
-
-def _state_of(story: Story) -> dict:
-    return {
-        "terms": story.terms,
-        "recent": story.recent,
-        "entities": sorted(story.entities),
-        "first": story.first,
-        "last": story.last,
-    }
-
-
-def _story_from_state(story_id: int, state: dict, members: list[int]) -> Story:
-    return Story(
-        id=str(story_id),
-        members=[str(m) for m in members],
-        terms=dict(state.get("terms", {})),
-        recent=list(state.get("recent", [])),
-        entities=set(state.get("entities", [])),
-        first=state.get("first"),
-        last=state.get("last"),
-    )
