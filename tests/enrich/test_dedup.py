@@ -96,29 +96,47 @@ def test_time_window() -> None:
     assert index.prune(T0 + timedelta(days=1)) == 1 and len(index) == 0
 
 
-def test_trail_keeps_only_the_window_behind_the_newest_document() -> None:
+def test_trail_forgets_what_arrived_before_the_window() -> None:
     index = NearDuplicateIndex(Settings(window_days=3))
-    for day in range(10):
-        index.add(f"d{day}", f"第{day}条新闻：显卡短路烧穿PCB", BODY + str(day), T0 + timedelta(days=day))
-    # nothing dated in the future moves the clock past now
-    index.add("future", "未来", OTHER, datetime(9999, 1, 1, tzinfo=UTC))
-    assert index.trail(now=T0 + timedelta(days=9)) == 6  # d0…d5 are more than 3 days behind d9
-    assert sorted(d for d in ("d5", "d6", "d9", "future") if d in index) == ["d6", "d9", "future"]
-    # what is left still answers: a copy of d9 links to it
-    assert index.check("第9条新闻：显卡短路烧穿PCB", BODY + "9", T0 + timedelta(days=9)).matches[0].doc_id == "d9"
+    now = datetime(2026, 11, 20, tzinfo=UTC).timestamp()
+    for day in range(10):  # published long ago, arrived one a day
+        index.insert(f"d{day}", fingerprint(f"第{day}条：显卡短路烧穿PCB", BODY + str(day), T0), source="s",
+                     url=f"https://example.com/{day}", arrived=now - (9 - day) * 86400)  # fmt: skip
+    assert index.trail(now=datetime.fromtimestamp(now, UTC)) == 6  # d0…d5 came more than 3 days ago
+    assert [d for d in ("d5", "d6", "d9") if d in index] == ["d6", "d9"]
+    # what is left still answers, by URL and by text
+    assert index.check("x", "y", url="https://example.com/9").target == "d9"
+    assert index.check("第9条：显卡短路烧穿PCB", BODY + "9", T0, source="t").matches[0].doc_id == "d9"
+    assert index.check("x", "y", url="https://example.com/2").action == "new"
 
 
-def test_state_round_trips_as_bytes() -> None:
+def test_fingerprints_round_trip_as_bytes_and_reload() -> None:
     index = NearDuplicateIndex()
     index.add("a", "显卡短路烧穿PCB", BODY, T0, source="cnbeta", url="u1")
     index.add("b", "商务部出口管制", OTHER, None, source="mofcom")
     fp = index.fingerprint("a")
-    assert Fingerprint.from_bytes(fp.to_bytes()) == fp
-    again = NearDuplicateIndex.loads(index.dumps())
+    assert Fingerprint.from_bytes(fp.to_bytes()) == fp and index.fingerprint_bytes("a") == fp.to_bytes()
+    again = NearDuplicateIndex()  # as an archive resumes: its stored fingerprints inserted as they are
+    for doc_id, source in (("a", "cnbeta"), ("b", "mofcom")):
+        again.insert(doc_id, Fingerprint.from_bytes(index.fingerprint_bytes(doc_id)), source=source)
     assert len(again) == 2 and again.fingerprint("b").published is None
     assert again.check("显卡短路烧穿PCB 更新", BODY, T0, source="cnbeta").target == "a"
     index.remove("a")
     assert "a" not in index and index.check("x", BODY, T0, url="u1").action == "new"
+
+
+def test_many_removals_renumber_and_keep_answers(monkeypatch) -> None:
+    from finews.enrich import dedup
+
+    monkeypatch.setattr(dedup, "MERGE_AT", 16)  # compact after a few removals
+    index = NearDuplicateIndex()
+    for n in range(40):
+        index.add(f"d{n}", f"第{n}号公告：某公司发布第{n}季度财报", f"{n}号" + OTHER * 2, T0, source="s", url=f"u{n}")
+    for n in range(30):
+        index.remove(f"d{n}")
+    assert len(index) == 10 and len(index._ids) < 40  # the forgotten slots are gone
+    assert index.check("x", "y", url="u35").target == "d35" and index.check("x", "y", url="u5").action == "new"
+    assert index.check("第37号公告：某公司发布第37季度财报", "37号" + OTHER * 2, T0, source="s").target == "d37"
 
 
 @pytest.mark.parametrize(

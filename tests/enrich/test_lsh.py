@@ -1,4 +1,4 @@
-"""The bucket table behind the near-duplicate index: lookups before and after merges, removal, renumbering."""
+"""The key tables behind the near-duplicate index: lookups before and after merges, renumbering."""
 
 from __future__ import annotations
 
@@ -15,33 +15,39 @@ def keys(*values: int) -> np.ndarray:
 def test_find_before_and_after_a_merge(monkeypatch) -> None:
     monkeypatch.setattr(lsh, "MERGE_AT", 8)
     table = BucketTable()
-    table.add("a", keys(1, 2, 3))
-    table.add("b", keys(3, 4))  # shares key 3 with a while both wait to be merged
-    assert table.find(keys(3)) == {"a", "b"} and table.find(keys(9)) == set()
-    table.add("c", keys(4, 5, 2**64 - 1))  # the eighth entry: everything is merged into the arrays
-    assert table._pending == {} and len(table._keys) == 8
-    assert table.find(keys(3)) == {"a", "b"} and table.find(keys(4, 2**64 - 1)) == {"b", "c"}
-    table.add("d", keys(1))  # pending again, found together with the merged entries
-    assert table.find(keys(1)) == {"a", "d"}
+    table.add(0, keys(1, 2, 3))
+    table.add(1, keys(3, 4))  # shares key 3 with slot 0 while both wait to be merged
+    assert sorted(table.find(keys(3))) == [0, 1] and table.find(keys(9)) == []
+    table.add(2, keys(4, 5, 2**64 - 1))  # the eighth entry: everything is merged into the arrays
+    assert table._pending == {} and len(table) == 8
+    assert sorted(table.find(keys(3))) == [0, 1] and sorted(table.find(keys(4, 2**64 - 1))) == [1, 2, 2]
+    table.add(3, keys(1))  # pending again, found together with the merged entries
+    assert sorted(table.find(keys(1))) == [0, 3]
 
 
-def test_removed_and_refiled_documents(monkeypatch) -> None:
+def test_renumbering_drops_gone_slots_and_keeps_the_order(monkeypatch) -> None:
     monkeypatch.setattr(lsh, "MERGE_AT", 4)
     table = BucketTable()
-    for n in range(10):
-        table.add(f"doc{n}", keys(n, 100))
-    assert len(table.find(keys(100))) == 10
-    for n in range(8):
-        table.remove(f"doc{n}")
-    assert table.find(keys(100)) == {"doc8", "doc9"} and len(table) == 2
-    table.add("doc9", keys(7))  # filed again under other keys: the old ones no longer find it
-    assert table.find(keys(100)) == {"doc8"} and table.find(keys(7)) == {"doc9"}
-    table._merge()
-    # forgotten documents are gone from the arrays and the slots are renumbered from 0
-    assert sorted(table._slot_of.values()) == [0, 1] and len(table._keys) == 3
-    assert table.find(keys(100, 7)) == {"doc8", "doc9"}
+    for slot in range(10):
+        table.add(slot, keys(slot, 100))
+    table.add(10, keys(7))  # still pending when renumbered
+    renumbered = np.full(11, -1)
+    renumbered[[8, 9, 10]] = [0, 1, 2]  # slots 0-7 are gone
+    table.renumber(renumbered)
+    assert sorted(table.find(keys(100))) == [0, 1] and table.find(keys(7)) == [2] and len(table) == 5
+    assert np.all(np.diff(table._keys.astype(np.float64)) >= 0)  # still sorted for the binary search
 
 
 def test_python_hashes_fold_into_the_same_key_space() -> None:
     folded = to_keys(keys(5), [-1, 2**70 + 3])
     assert folded.dtype == np.uint64 and folded.tolist() == [5, 2**64 - 1, 3]
+
+
+def test_one_key_lookups_agree_with_find(monkeypatch) -> None:
+    monkeypatch.setattr(lsh, "MERGE_AT", 6)
+    table = BucketTable()
+    for slot, key in enumerate((5, 5, 2**64 - 2, 9, 5, 9, 5)):  # merged after six, the seventh pending
+        table.add(slot, keys(key))
+    for key in (5, 9, 2**64 - 2, -2, 7):
+        assert sorted(table.get(key)) == sorted(table.find(to_keys([key]))), key
+    assert sorted(table.get(5)) == [0, 1, 4, 6] and table.get(-2) == [2]

@@ -19,9 +19,10 @@ repost quoting a headline ("#分享# 《X》…") meets the original even when f
 
 from __future__ import annotations
 
-import base64
-import json
-from dataclasses import dataclass, field, fields
+import struct
+import time
+from array import array
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Literal
@@ -29,7 +30,7 @@ from typing import Literal
 import numpy as np
 
 from .fingerprint import MIN_QUOTE_CHARS, Fingerprint, Settings, fingerprint, has_content, similarity
-from .lsh import BucketTable, to_keys
+from .lsh import MERGE_AT, BucketTable, to_keys
 
 __all__ = ["Fingerprint", "Layer", "Match", "NearDuplicateIndex", "Settings", "Verdict", "fingerprint", "similarity"]
 
@@ -79,35 +80,40 @@ class Verdict:
     matches: list[Match] = field(default_factory=list)
 
 
-@dataclass
-class _Meta:
-    source: str
-    url: str
-    guid: str
-    root: str
-
-
 class NearDuplicateIndex:
-    """An in-memory index of recent documents; see the module docstring for the layers and the policy."""
+    """An in-memory index of recent documents; see the module docstring for the layers and the policy.
+
+    Documents are numbered by slot. Each keeps its fingerprint in its persisted form (``bytes``, read
+    back only for candidates), its source, its group's root and when it arrived; its URL, guid and
+    content hash are only filed as keys. That is about 1.5 KB a document, a third of what the same
+    index held as objects.
+    """
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
-        self._fps: dict[str, Fingerprint] = {}
-        self._meta: dict[str, _Meta] = {}
-        self._by_url: dict[str, str] = {}
-        self._by_guid: dict[tuple[str, str], str] = {}
-        self._by_hash: dict[bytes, str] = {}
-        # One table for all bands of both signatures and the headline prefixes (see :meth:`_keys`).
+        self._ids: list[str | None] = []  # slot → document, None once removed
+        self._slot_of: dict[str, int] = {}
+        self._prints: list[bytes | None] = []  # Fingerprint.to_bytes()
+        self._sources: list[str] = []
+        self._roots: list[str | None] = []  # None: the document is its own group's root
+        self._arrived = array("d")  # POSIX seconds
+        self._names: dict[str, str] = {}  # one string per source name, shared by its documents
+        # One table for all bands of both signatures and the headline prefixes (see :meth:`_keys`) …
         self._buckets = BucketTable()
+        # … and one for the exact layers: URL, (source, guid) and content hash, each salted apart.
+        self._exact = BucketTable()
 
     def __len__(self) -> int:
-        return len(self._fps)
+        return len(self._slot_of)
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self._fps
+        return doc_id in self._slot_of
 
     def fingerprint(self, doc_id: str) -> Fingerprint:
-        return self._fps[doc_id]
+        return Fingerprint.from_bytes(self.fingerprint_bytes(doc_id))
+
+    def fingerprint_bytes(self, doc_id: str) -> bytes:
+        return self._prints[self._slot_of[doc_id]]  # type: ignore[return-value]
 
     # -- building ------------------------------------------------------------------------------------------
 
@@ -141,55 +147,77 @@ class NearDuplicateIndex:
         url: str = "",
         guid: str = "",
         root: str = "",
+        arrived: float | None = None,
         _keys: np.ndarray | None = None,
     ) -> None:
-        """Index a fingerprint as is (e.g. one reloaded from the archive); replaces an earlier ``doc_id``."""
-        if doc_id in self._fps:
-            self.remove(doc_id)
-        self._fps[doc_id] = fp
-        self._meta[doc_id] = _Meta(source, url, guid, root or doc_id)
-        if url:
-            self._by_url.setdefault(url, doc_id)
+        """Index a fingerprint as is (e.g. one reloaded from the archive); replaces an earlier ``doc_id``.
+        ``arrived`` (POSIX seconds, default now) is what :meth:`trail` forgets it by."""
+        self.remove(doc_id)
+        slot = len(self._ids)
+        self._ids.append(doc_id)
+        self._slot_of[doc_id] = slot
+        self._prints.append(fp.to_bytes())
+        self._sources.append(self._names.setdefault(source, source))
+        self._roots.append(root if root and root != doc_id else None)
+        self._arrived.append(time.time() if arrived is None else arrived)
+        exact = [_exact_key(Layer.URL, url)] if url else []
         if guid:
-            self._by_guid.setdefault((source, guid), doc_id)
+            exact.append(_exact_key(Layer.GUID, f"{source}\x00{guid}"))
         if has_content(fp, self.settings):
-            self._by_hash.setdefault(fp.content_hash, doc_id)
-        self._buckets.add(doc_id, _keys if _keys is not None else self._keys(fp))
+            exact.append(_exact_key(Layer.CONTENT, fp.content_hash))
+        self._exact.add(slot, to_keys(exact))
+        self._buckets.add(slot, _keys if _keys is not None else self._keys(fp))
 
     def remove(self, doc_id: str) -> None:
-        fp = self._fps.pop(doc_id, None)
-        meta = self._meta.pop(doc_id, None)
-        if fp is None or meta is None:
+        slot = self._slot_of.pop(doc_id, None)
+        if slot is None:
             return
-        self._buckets.remove(doc_id)
-        for table, key in (
-            (self._by_url, meta.url),
-            (self._by_guid, (meta.source, meta.guid)),
-            (self._by_hash, fp.content_hash),
-        ):
-            if table.get(key) == doc_id:  # type: ignore[call-overload]
-                del table[key]  # type: ignore[arg-type]
+        self._ids[slot] = self._prints[slot] = self._roots[slot] = None
+        gone = len(self._ids) - len(self._slot_of)
+        if gone > max(MERGE_AT // 8, len(self._slot_of)):
+            self._compact()  # more forgotten than known: drop their entries and renumber
+
+    def _compact(self) -> None:
+        alive = np.fromiter((d is not None for d in self._ids), dtype=bool, count=len(self._ids))
+        renumbered = np.where(alive, np.cumsum(alive) - 1, -1)
+        kept = np.flatnonzero(alive).tolist()
+        self._ids = [self._ids[i] for i in kept]
+        self._prints = [self._prints[i] for i in kept]
+        self._sources = [self._sources[i] for i in kept]
+        self._roots = [self._roots[i] for i in kept]
+        self._arrived = array("d", (self._arrived[i] for i in kept))
+        self._slot_of = {doc_id: slot for slot, doc_id in enumerate(self._ids)}  # type: ignore[misc]
+        self._buckets.renumber(renumbered)
+        self._exact.renumber(renumbered)
 
     def prune(self, before: datetime) -> int:
         """Forget documents published before ``before`` (they can no longer match inside the window)."""
         limit = before.astimezone(UTC).timestamp()
-        old = [d for d, fp in self._fps.items() if fp.published is not None and fp.published < limit]
+        old = [
+            d
+            for d, fp in zip(self._ids, self._prints, strict=True)
+            if d is not None and fp is not None and 0 <= _published(fp) < limit
+        ]
         for doc_id in old:
             self.remove(doc_id)
         return len(old)
 
     def trail(self, now: datetime | None = None) -> int:
-        """Forget documents further behind the newest one than the window (never counting past ``now``).
+        """Forget the documents that arrived longer than the window ago.
 
-        A long ingest would otherwise keep every document it saw; those outside the window can only
-        match a back-filled report as old as they are.
+        What came in during the window is what a new report may repeat: an archive resumes with the
+        same documents (:meth:`Understanding.resume`), so a process that runs for weeks holds no more.
         """
         window = self.settings.window_days
-        stamps = [fp.published for fp in self._fps.values() if fp.published is not None]
-        if window is None or not stamps:
+        if window is None or not self._slot_of:
             return 0
-        newest = min(max(stamps), (now or datetime.now(UTC)).timestamp())
-        return self.prune(datetime.fromtimestamp(newest - window * 86400, UTC))
+        limit = (now or datetime.now(UTC)).timestamp() - window * 86400
+        arrived = np.frombuffer(self._arrived, dtype=np.float64)
+        old = [self._ids[i] for i in np.flatnonzero(arrived < limit).tolist()]
+        for doc_id in old:
+            if doc_id is not None:
+                self.remove(doc_id)
+        return sum(d is not None for d in old)
 
     # -- looking up ----------------------------------------------------------------------------------------
 
@@ -200,16 +228,19 @@ class NearDuplicateIndex:
         s = self.settings
         found: dict[str, Match] = {}
         for layer, doc_id in (
-            (Layer.URL, self._by_url.get(url) if url else None),
-            (Layer.GUID, self._by_guid.get((source, guid)) if guid else None),
-            (Layer.CONTENT, self._by_hash.get(fp.content_hash) if has_content(fp, s) else None),
+            (Layer.URL, self._first(Layer.URL, url) if url else None),
+            (Layer.GUID, self._first(Layer.GUID, f"{source}\x00{guid}") if guid else None),
+            (Layer.CONTENT, self._first(Layer.CONTENT, fp.content_hash) if has_content(fp, s) else None),
         ):
             if doc_id is not None and doc_id not in found:
                 found[doc_id] = Match(doc_id, 1.0, layer)
         candidates = self._buckets.find(_keys if _keys is not None else self._keys(fp, probe=True))
         near = []
-        for doc_id in candidates - found.keys():
-            other = self._fps[doc_id]
+        ids, prints = self._ids, self._prints
+        for doc_id, data in {ids[c]: prints[c] for c in candidates if ids[c] is not None}.items():
+            if doc_id in found:
+                continue
+            other = Fingerprint.from_bytes(data)  # type: ignore[arg-type]
             if not self._in_window(fp, other):
                 continue
             score = similarity(fp, other, s)
@@ -217,6 +248,12 @@ class NearDuplicateIndex:
                 near.append(Match(doc_id, round(score, 4), Layer.NEAR))
         near.sort(key=lambda m: -m.similarity)
         return [*found.values(), *near]
+
+    def _first(self, layer: Layer, value: str | bytes) -> str | None:
+        """The earliest document still indexed under an exact key (as the first report is the root)."""
+        slots = self._exact.get(_exact_key(layer, value))
+        return min((self._ids[s] for s in slots if self._ids[s] is not None), key=self._slot_of.__getitem__,
+                   default=None)  # fmt: skip
 
     def _in_window(self, a: Fingerprint, b: Fingerprint) -> bool:
         window = self.settings.window_days
@@ -248,10 +285,10 @@ class NearDuplicateIndex:
         if best.layer in (Layer.URL, Layer.GUID):
             return Verdict("update", best.doc_id, matches)
         # the source's own earlier version wins over another source's copy of the same text, even a closer one
-        own = next((m for m in matches if source and self._meta[m.doc_id].source == source), None)
+        own = next((m for m in matches if source and self._sources[self._slot_of[m.doc_id]] == source), None)
         if own is not None:
             return Verdict("update", own.doc_id, matches)
-        return Verdict("link", self._meta[best.doc_id].root, matches)
+        return Verdict("link", self.root(best.doc_id), matches)
 
     def add(
         self,
@@ -273,41 +310,22 @@ class NearDuplicateIndex:
         )
         verdict = self._verdict([m for m in found if m.doc_id != doc_id], source)
         # a link already names its group's root, which may have been pruned since; an update joins its target's
-        root = (
-            verdict.target
-            if verdict.action == "link"
-            else self._meta[verdict.target].root
-            if verdict.target
-            else doc_id
-        )
+        root = verdict.target if verdict.action == "link" else self.root(verdict.target) if verdict.target else doc_id
         self.insert(doc_id, fp, source=source, url=url, guid=guid, root=root, _keys=keys)
         return verdict
 
     def root(self, doc_id: str) -> str:
         """The first document of the group this one was linked or merged into."""
-        return self._meta[doc_id].root
+        return self._roots[self._slot_of[doc_id]] or doc_id
 
-    # -- persistence ---------------------------------------------------------------------------------------
 
-    def dumps(self) -> bytes:
-        state = {
-            "settings": self.settings.__dict__,
-            "docs": {
-                d: [base64.b64encode(fp.to_bytes()).decode(), m.source, m.url, m.guid, m.root]
-                for d, fp in self._fps.items()
-                for m in (self._meta[d],)
-            },
-        }
-        return json.dumps(state, ensure_ascii=False).encode("utf-8")
+def _exact_key(layer: Layer, value: str | bytes) -> int:
+    """One 64-bit key per exact value, salted by layer. Hashed as bytes: a str's hash reads its internal
+    buffer, where "XX" and "塘" (U+5858) are the same two bytes."""
+    data = value if isinstance(value, bytes) else value.encode()
+    return hash(layer.value.encode() + b"\x00" + data)
 
-    @classmethod
-    def loads(cls, data: bytes) -> NearDuplicateIndex:
-        state = json.loads(data)
-        # Settings a later version dropped are ignored, so an archived state still loads.
-        known = {f.name for f in fields(Settings)}
-        index = cls(Settings(**{k: v for k, v in state["settings"].items() if k in known}))
-        for doc_id, (fp, source, url, guid, root) in state["docs"].items():
-            index.insert(
-                doc_id, Fingerprint.from_bytes(base64.b64decode(fp)), source=source, url=url, guid=guid, root=root
-            )
-        return index
+
+def _published(data: bytes) -> float:
+    """The publication time in a fingerprint's persisted form without decoding the rest (-1: none)."""
+    return struct.unpack_from("<d", data, 5)[0]

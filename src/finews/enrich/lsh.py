@@ -1,12 +1,11 @@
-"""The near-duplicate index's bucket table: which documents were filed under each LSH key.
+"""The near-duplicate index's key tables: which documents (by slot number) were filed under each key.
 
-Each document is filed under about 50 keys (its MinHash bands and headline prefixes). As a dict of
-lists that cost about 8 KB a document (a Python object per key and per list), most of what 100k
-ingested items held in memory. Here keys are 64-bit integers kept in two sorted numpy arrays (key,
-slot), 12 bytes an entry; new entries go to a small dict first and are merged into the arrays in
-batches, so adding stays cheap and a lookup is a binary search. Documents are numbered by slot;
-a removed document's entries are dropped at the next merge, and slots are renumbered then so a
-long-running process does not keep numbering the documents it has forgotten.
+Each document is filed under about 50 LSH keys (its MinHash bands and headline prefixes) and up to
+three exact keys (URL, guid, content hash). As dicts of lists that cost about 8 KB a document, most of
+what 100k ingested items held in memory. Here keys are 64-bit integers kept in two sorted numpy
+arrays (key, slot), 16 bytes an entry; new entries wait in a small dict and are merged into the
+arrays in batches, so adding stays cheap and a lookup is a binary search. The index owns the slots:
+it says which are gone and how the rest are renumbered (:meth:`BucketTable.renumber`).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ MERGE_AT = 32_768  # entries waiting in the dict before they are merged into the
 
 
 class BucketTable:
-    """Documents (by name) filed under 64-bit keys; :meth:`find` returns those sharing any key."""
+    """Slots filed under 64-bit keys; :meth:`find` returns the slots sharing any of some keys."""
 
     def __init__(self) -> None:
         self._keys = np.empty(0, dtype=np.uint64)
@@ -29,21 +28,14 @@ class BucketTable:
         self._pending_keys: list[np.ndarray] = []
         self._pending_slots: list[int] = []
         self._pending_count = 0
-        self._names: list[str | None] = []  # slot → document, None once removed
-        self._slot_of: dict[str, int] = {}
 
     def __len__(self) -> int:
-        return len(self._slot_of)
+        return len(self._keys) + self._pending_count
 
-    def __contains__(self, name: object) -> bool:
-        return name in self._slot_of
-
-    def add(self, name: str, keys: np.ndarray) -> None:
-        """File ``name`` under ``keys`` (uint64); a name filed before is first removed."""
-        self.remove(name)
-        slot = len(self._names)
-        self._names.append(name)
-        self._slot_of[name] = slot
+    def add(self, slot: int, keys: np.ndarray) -> None:
+        """File ``slot`` under ``keys`` (uint64)."""
+        if not len(keys):
+            return
         listed = keys.tolist()
         pending = self._pending
         for key in pending.keys() & listed:  # rare: a near-duplicate of a recent document
@@ -55,15 +47,8 @@ class BucketTable:
         if self._pending_count >= MERGE_AT:
             self._merge()
 
-    def remove(self, name: str) -> None:
-        slot = self._slot_of.pop(name, None)
-        if slot is not None:
-            self._names[slot] = None  # its entries go at the next merge
-            if len(self._names) - len(self._slot_of) > max(MERGE_AT, len(self._slot_of)):
-                self._merge()  # more forgotten than known: drop their entries and renumber
-
-    def find(self, keys: np.ndarray) -> set[str]:
-        """Every document filed under at least one of ``keys``."""
+    def find(self, keys: np.ndarray) -> list[int]:
+        """The slots filed under at least one of ``keys`` (a slot may come more than once)."""
         slots: list[int] = []
         if len(self._keys):
             lo = np.searchsorted(self._keys, keys, side="left")
@@ -76,25 +61,37 @@ class BucketTable:
             for key in pending.keys() & keys.tolist():
                 slots.append(pending[key])
                 slots.extend(clashes.get(key, ()))
-        names = self._names
-        return {name for slot in slots if (name := names[slot]) is not None}
+        return slots
+
+    def get(self, key: int) -> list[int]:
+        """The slots filed under one key: :meth:`find` without building arrays, for the exact layers."""
+        slots: list[int] = []
+        keys = self._keys
+        at = int(np.searchsorted(keys, np.uint64(key & MASK)))
+        while at < len(keys) and int(keys[at]) == key & MASK:
+            slots.append(int(self._slots[at]))
+            at += 1
+        first = self._pending.get(key & MASK)
+        if first is not None:
+            slots.append(first)
+            slots.extend(self._clashes.get(key & MASK, ()))
+        return slots
+
+    def renumber(self, renumbered: np.ndarray) -> None:
+        """Give every slot ``s`` the number ``renumbered[s]``; a slot numbered -1 is dropped with its entries."""
+        self._merge()
+        keep = renumbered[self._slots] >= 0
+        self._keys, self._slots = self._keys[keep], renumbered[self._slots[keep]]
 
     def _merge(self) -> None:
-        """Fold the pending entries into the sorted arrays, dropping removed documents and renumbering."""
-        if self._pending_keys:
-            lengths = [len(k) for k in self._pending_keys]
-            keys = np.concatenate([self._keys, *self._pending_keys])
-            slots = np.concatenate([self._slots, np.repeat(np.array(self._pending_slots, dtype=np.int64), lengths)])
-        else:
-            keys, slots = self._keys, self._slots
-        alive = np.fromiter((n is not None for n in self._names), dtype=bool, count=len(self._names))
-        renumber = np.cumsum(alive) - 1
-        keep = alive[slots]
-        keys, slots = keys[keep], renumber[slots[keep]]
+        """Fold the pending entries into the sorted arrays."""
+        if not self._pending_keys:
+            return
+        lengths = [len(k) for k in self._pending_keys]
+        keys = np.concatenate([self._keys, *self._pending_keys])
+        slots = np.concatenate([self._slots, np.repeat(np.array(self._pending_slots, dtype=np.int64), lengths)])
         order = np.argsort(keys, kind="stable")
         self._keys, self._slots = keys[order], slots[order]
-        self._names = [n for n in self._names if n is not None]
-        self._slot_of = {name: slot for slot, name in enumerate(self._names)}  # type: ignore[misc]
         self._pending, self._clashes = {}, {}
         self._pending_keys, self._pending_slots = [], []
         self._pending_count = 0

@@ -65,7 +65,7 @@ class Understanding:
                 url=article.canonical_url,
                 guid=article.guid or "",
             )
-            article.fingerprint = self.index.fingerprint(article.identity).to_bytes()
+            article.fingerprint = self.index.fingerprint_bytes(article.identity)
             if verdict.target is None or verdict.target == article.identity:
                 continue
             if verdict.matches[0].layer in (Layer.URL, Layer.GUID):
