@@ -1,6 +1,7 @@
 // Pagefind's own search (pagefind.js and its WebAssembly) run by Node over a bundle on disk:
-//   node pagefind_search.mjs SITE BUNDLE[,MERGED...] QUERY...
-// prints {query: [result paths in the site]} as JSON. fetch reads the files the browser would request.
+//   node pagefind_search.mjs SITE BUNDLE[,MERGED...] QUERY[|FILTER=VALUE]...
+// prints {query: [result paths in the site]} as JSON, and under "filters" the filter counts of all the
+// merged bundles together (what the search page lists). fetch reads the files the browser would request.
 import { readFile } from "node:fs/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -23,8 +24,11 @@ for (const other of merged) {
 }
 const found = {};
 for (const query of queries) {
-  const search = await pagefind.search(query);
+  const [term, filter] = query.split("|");
+  const [key, value] = (filter || "").split("=");
+  const search = await pagefind.search(term, filter ? { filters: { [key]: value } } : {});
   const data = await Promise.all(search.results.map((result) => result.data()));
   found[query] = data.map((item) => item.url.replace(/^.*?\/a\//, "a/"));
 }
+found.filters = await pagefind.filters();
 console.log(JSON.stringify(found));

@@ -45,7 +45,7 @@ from .records import (
     sort_key,
     stamp,
 )
-from .search import BUNDLE, DELTA, Plan, index_pages, index_subset, plan
+from .search import DELTA, Plan, index_groups, index_subset, plan, previous_bundles
 from .talent import organizations_chart
 from .theme import environment, site_fingerprint, static_files, theme_folder
 
@@ -308,7 +308,7 @@ class _Builder:
         pages.archive_pages(self)
         if self.search_enabled:
             self.search_plan = self.plan_search()
-            merge = [f"{DELTA}/"] if self.search_plan.delta else []
+            merge = self.search_plan.merge()  # the other shards and the delta: one query searches them all
             self.write("search.html", "search.html", lastmod=self.items[0].time if self.items else None, merge=merge)
         pages.sitemap_and_robots(self)
 
@@ -330,29 +330,37 @@ class _Builder:
             self.output.write(f"static/{name}", data)
 
     def plan_search(self) -> Plan:
-        """Decide what to index (the search page names the delta index when there is one)."""
+        """Decide what to index (the search page names the other shards and the delta index)."""
         pages = [p for p in self.output.files if p.startswith("a/")]
-        there = (self.out / BUNDLE / "pagefind-entry.json").is_file()
-        return plan(self.output.previous.get("search"), pages, self.rendered, bundle_there=there)
+        previous = self.output.previous.get("search")
+        there = all((self.out / b / "pagefind-entry.json").is_file() for b in previous_bundles(previous))
+        return plan(previous, pages, self.rendered, bundle_there=there)
 
     def search(self, chosen: Plan) -> bool:
         """Make the Pagefind index the plan asks for, keep the rest; True when an index was made."""
-        old = [p for p in self.output.old_files if p.startswith((f"{BUNDLE}/", f"{DELTA}/"))]
-        made = False
         if chosen.full and self.items:
-            for path, data in index_pages(self.out).items():
-                self.output.write(path, data)
+            # the shards are indexed side by side; a shard folder the last index had and this one
+            # has not is neither written nor kept, so the build's finish() deletes it
+            self.write_index(index_groups(self.out, chosen.shards()))
             return True
-        for path in old:
-            if path.startswith(f"{BUNDLE}/") or (
-                path.startswith(f"{DELTA}/") and chosen.delta and not chosen.index_delta
-            ):
+        made = False
+        shards = tuple(f"{b}/" for b in chosen.bundles)
+        for path in self.output.old_files:
+            if path.startswith(shards) or (path.startswith(f"{DELTA}/") and chosen.delta and not chosen.index_delta):
                 self.output.keep(path)
         if chosen.index_delta:
-            for path, data in index_subset(self.out, chosen.delta).items():
-                self.output.write(path, data)
+            self.write_index(index_subset(self.out, chosen.delta))
             made = True
         return made
+
+    def write_index(self, files: dict[str, bytes]) -> None:
+        old = self.output.old_files
+        for path, data in files.items():
+            if path in old and not (self.out / path).is_file():
+                # a bundle removed behind the builder's back (which makes the index again): the
+                # manifest would call its unchanged files written, and they would stay missing
+                del old[path]
+            self.output.write(path, data)
 
 
 def build_site(

@@ -10,7 +10,8 @@ window.addEventListener("DOMContentLoaded", function () {
   function absolute(path) {
     return new URL(path, document.baseURI).href;
   }
-  // articles added since the main index was made are in a second, small index merged in here
+  // a large site's index is in shards (pagefind-2/, pagefind-3/ …) and the articles added since it was
+  // made are in a small delta (pagefind-new/): merged here, one query searches them all
   var merge = (element.getAttribute("data-merge") || "").split(" ").filter(Boolean);
   var ui = new PagefindUI({
     element: "#search",
