@@ -63,11 +63,13 @@ def peak_resident_mb() -> float:
 
 def child(count: int, understand: bool) -> None:
     """The measured process: stream ``count`` items into a fresh archive, in batches as fetch saves them."""
+    from finews.allocator import keep_big_blocks_returnable
     from finews.enrich.understand import Understanding
     from finews.pipeline import ingest_articles
     from finews.sources.feed import article_from_item
     from finews.store import open_archive
 
+    keep_big_blocks_returnable()  # as the finews command does first
     with tempfile.TemporaryDirectory() as tmp:
         archive = open_archive(Path(tmp) / "memory.db")
         understanding = Understanding.resume(archive, datetime.now(UTC)) if understand else None

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import __version__
+from .allocator import keep_big_blocks_returnable
 from .config import DEFAULT_CONFIG_NAME, Config, install_samples, load_config, render_template
 from .errors import FinewsError
 from .model import BEIJING
@@ -107,6 +108,7 @@ def main(version: Annotated[bool, typer.Option("--version", help="Show the versi
     if version:
         console.print(f"finews {__version__}")
         raise typer.Exit()
+    keep_big_blocks_returnable()  # fetch, run and worker ingest for hours: freed arrays go back
 
 
 @app.command()

@@ -3,7 +3,7 @@
 Each document is filed under about 50 LSH keys (its MinHash bands and headline prefixes) and up to
 three exact keys (URL, guid, content hash). As dicts of lists that cost about 8 KB a document, most of
 what 100k ingested items held in memory. Here keys are 64-bit integers kept in two sorted numpy
-arrays (key, slot), 16 bytes an entry; new entries wait in a small dict and are merged into the
+arrays (key, slot), 12 bytes an entry; new entries wait in a small dict and are merged into the
 arrays in batches, so adding stays cheap and a lookup is a binary search. The index owns the slots:
 it says which are gone and how the rest are renumbered (:meth:`BucketTable.renumber`).
 """
@@ -21,7 +21,7 @@ class BucketTable:
 
     def __init__(self) -> None:
         self._keys = np.empty(0, dtype=np.uint64)
-        self._slots = np.empty(0, dtype=np.int64)
+        self._slots = np.empty(0, dtype=np.int32)
         # entries not merged yet: a dict for lookups (key → first slot, more in _clashes), arrays for the merge
         self._pending: dict[int, int] = {}
         self._clashes: dict[int, list[int]] = {}
@@ -81,17 +81,20 @@ class BucketTable:
         """Give every slot ``s`` the number ``renumbered[s]``; a slot numbered -1 is dropped with its entries."""
         self._merge()
         keep = renumbered[self._slots] >= 0
-        self._keys, self._slots = self._keys[keep], renumbered[self._slots[keep]]
+        self._keys, self._slots = self._keys[keep], renumbered[self._slots[keep]].astype(np.int32)
 
     def _merge(self) -> None:
-        """Fold the pending entries into the sorted arrays."""
+        """Fold the pending entries into the sorted arrays: sorted among themselves, then inserted, so
+        the big arrays are copied once (a full sort of both would need five arrays of their size)."""
         if not self._pending_keys:
             return
         lengths = [len(k) for k in self._pending_keys]
-        keys = np.concatenate([self._keys, *self._pending_keys])
-        slots = np.concatenate([self._slots, np.repeat(np.array(self._pending_slots, dtype=np.int64), lengths)])
+        keys = np.concatenate(self._pending_keys)
+        slots = np.repeat(np.array(self._pending_slots, dtype=np.int32), lengths)
         order = np.argsort(keys, kind="stable")
-        self._keys, self._slots = keys[order], slots[order]
+        keys, slots = keys[order], slots[order]
+        at = np.searchsorted(self._keys, keys, side="right")  # after equal keys: older slots stay first
+        self._keys, self._slots = np.insert(self._keys, at, keys), np.insert(self._slots, at, slots)
         self._pending, self._clashes = {}, {}
         self._pending_keys, self._pending_slots = [], []
         self._pending_count = 0
