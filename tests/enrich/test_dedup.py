@@ -249,3 +249,24 @@ def test_a_copy_of_a_group_whose_first_report_was_pruned_still_links() -> None:
     index.remove("first")
     again = index.add("third", "RTX 4080 Super显卡短路", BODY, T0, source="mydrivers")
     assert (again.action, again.target) == ("link", "first") and index.root("third") == "first"
+
+
+def test_released_fingerprints_are_read_back_from_the_archive() -> None:
+    archived: dict[str, bytes] = {}
+    asked: list[list[str]] = []
+
+    def stored(ids: list[str]) -> dict[str, bytes]:
+        asked.append(sorted(ids))
+        return {i: archived[i] for i in ids if i in archived}
+
+    index = NearDuplicateIndex(stored=stored)
+    index.add("a", "显卡短路烧穿PCB", BODY, T0, source="cnbeta")
+    index.add("b", "商务部出口管制", OTHER, T0, source="mofcom")
+    index.add("c", "显卡短路烧穿PCB（更新）", BODY + "更新", T0, source="cnbeta")
+    archived["a"] = index.fingerprint_bytes("a")  # "b" never reached the archive (its save failed)
+    assert index.release(keep={"c"}) == 2 and index._prints[index._slot_of["c"]] is not None
+    assert index.check("显卡短路烧穿PCB", BODY + "另有补充", T0, source="ithome").action == "link"
+    assert ["a"] in asked and index.fingerprint_bytes("a") == archived["a"]
+    # b's fingerprint is nowhere, so a reworded copy cannot match it (an exact copy still would, by its hash)
+    assert index.check("商务部出口管制", OTHER + "另有补充", T0, source="gov").action == "new"
+    assert index.release() == 0  # "c" stays in memory, nothing new was added

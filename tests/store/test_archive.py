@@ -112,3 +112,12 @@ def test_same_url_from_another_source_does_not_take_over(archive):
     assert (result.added, result.updated, result.duplicates) == (0, 0, 1)
     stored = next(archive.iter_articles())
     assert stored.source == "demo" and stored.title == "标题1"
+
+
+def test_fingerprints_are_read_back_by_identity(archive):
+    by_url, by_guid, bare = _article(1), _article(2, url="", guid="g2"), _article(3)
+    by_url.fingerprint, by_guid.fingerprint = b"fp-one", b"fp-two"
+    archive.save([by_url, by_guid, bare])
+    identities = [by_url.identity, by_guid.identity, bare.identity, "https://news.example.cn/unknown"]
+    assert by_guid.identity == "guid:demo:g2"
+    assert archive.fingerprints(identities) == {by_url.identity: b"fp-one", by_guid.identity: b"fp-two"}

@@ -19,9 +19,9 @@ repost quoting a headline ("#分享# 《X》…") meets the original even when f
 
 from __future__ import annotations
 
-import struct
 import time
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -85,12 +85,18 @@ class NearDuplicateIndex:
 
     Documents are numbered by slot. Each keeps its fingerprint in its persisted form (``bytes``, read
     back only for candidates), its source, its group's root and when it arrived; its URL, guid and
-    content hash are only filed as keys. That is about 1.5 KB a document, a third of what the same
-    index held as objects.
+    content hash are only filed as keys: about 1.5 KB a document, a third of what it held as objects.
+    With ``stored`` (the archive's fingerprints by document), :meth:`release` drops the fingerprints
+    the archive now holds and candidates read theirs back from it: about 0.7 KB a document.
     """
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, *, stored: Callable[[list[str]], dict[str, bytes]] | None = None
+    ) -> None:
         self.settings = settings or Settings()
+        self._stored = stored
+        self._held: list[int] = []  # slots whose fingerprint is in memory until the next release()
+        self._published = array("d")  # POSIX seconds, -1 for none (as the persisted form says it)
         self._ids: list[str | None] = []  # slot → document, None once removed
         self._slot_of: dict[str, int] = {}
         self._prints: list[bytes | None] = []  # Fingerprint.to_bytes()
@@ -113,7 +119,32 @@ class NearDuplicateIndex:
         return Fingerprint.from_bytes(self.fingerprint_bytes(doc_id))
 
     def fingerprint_bytes(self, doc_id: str) -> bytes:
-        return self._prints[self._slot_of[doc_id]]  # type: ignore[return-value]
+        found = self._prints_of({doc_id: self._slot_of[doc_id]})
+        if doc_id not in found:
+            raise KeyError(f"{doc_id}: released, and the archive has no fingerprint for it")
+        return found[doc_id]
+
+    def _prints_of(self, slots: dict[str, int]) -> dict[str, bytes]:
+        """Fingerprints by document: those in memory, the others from the archive (when it has them)."""
+        prints = self._prints
+        found = {doc_id: data for doc_id, slot in slots.items() if (data := prints[slot]) is not None}
+        missing = [doc_id for doc_id in slots if doc_id not in found]
+        if missing and self._stored is not None:
+            found.update(self._stored(missing))
+        return found
+
+    def release(self, *, keep: set[str] | frozenset[str] = frozenset()) -> int:
+        """Drop from memory the fingerprints added since the last release (the archive has them now),
+        except those of ``keep``; a no-op without ``stored``. Returns how many were dropped."""
+        if self._stored is None:
+            return 0
+        dropped = 0
+        for slot in self._held:
+            if self._ids[slot] is not None and self._ids[slot] not in keep:
+                self._prints[slot] = None
+                dropped += 1
+        self._held = []  # what ``keep`` kept stays in memory for good
+        return dropped
 
     # -- building ------------------------------------------------------------------------------------------
 
@@ -157,6 +188,8 @@ class NearDuplicateIndex:
         self._ids.append(doc_id)
         self._slot_of[doc_id] = slot
         self._prints.append(fp.to_bytes())
+        self._published.append(-1.0 if fp.published is None else fp.published)
+        self._held.append(slot)
         self._sources.append(self._names.setdefault(source, source))
         self._roots.append(root if root and root != doc_id else None)
         self._arrived.append(time.time() if arrived is None else arrived)
@@ -183,6 +216,8 @@ class NearDuplicateIndex:
         kept = np.flatnonzero(alive).tolist()
         self._ids = [self._ids[i] for i in kept]
         self._prints = [self._prints[i] for i in kept]
+        self._published = array("d", (self._published[i] for i in kept))
+        self._held = [int(renumbered[s]) for s in self._held if renumbered[s] >= 0]
         self._sources = [self._sources[i] for i in kept]
         self._roots = [self._roots[i] for i in kept]
         self._arrived = array("d", (self._arrived[i] for i in kept))
@@ -193,11 +228,7 @@ class NearDuplicateIndex:
     def prune(self, before: datetime) -> int:
         """Forget documents published before ``before`` (they can no longer match inside the window)."""
         limit = before.astimezone(UTC).timestamp()
-        old = [
-            d
-            for d, fp in zip(self._ids, self._prints, strict=True)
-            if d is not None and fp is not None and 0 <= _published(fp) < limit
-        ]
+        old = [d for d, at in zip(self._ids, self._published, strict=True) if d is not None and 0 <= at < limit]
         for doc_id in old:
             self.remove(doc_id)
         return len(old)
@@ -236,11 +267,13 @@ class NearDuplicateIndex:
                 found[doc_id] = Match(doc_id, 1.0, layer)
         candidates = self._buckets.find(_keys if _keys is not None else self._keys(fp, probe=True))
         near = []
-        ids, prints = self._ids, self._prints
-        for doc_id, data in {ids[c]: prints[c] for c in candidates if ids[c] is not None}.items():
-            if doc_id in found:
+        ids = self._ids
+        alive = {doc_id: c for c in candidates if (doc_id := ids[c]) is not None and doc_id not in found}
+        for doc_id, data in self._prints_of(alive).items():
+            try:
+                other = Fingerprint.from_bytes(data)
+            except ValueError:  # archived by another version of the fingerprinting
                 continue
-            other = Fingerprint.from_bytes(data)  # type: ignore[arg-type]
             if not self._in_window(fp, other):
                 continue
             score = similarity(fp, other, s)
@@ -324,8 +357,3 @@ def _exact_key(layer: Layer, value: str | bytes) -> int:
     buffer, where "XX" and "塘" (U+5858) are the same two bytes."""
     data = value if isinstance(value, bytes) else value.encode()
     return hash(layer.value.encode() + b"\x00" + data)
-
-
-def _published(data: bytes) -> float:
-    """The publication time in a fingerprint's persisted form without decoding the rest (-1: none)."""
-    return struct.unpack_from("<d", data, 5)[0]

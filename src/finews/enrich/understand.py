@@ -33,11 +33,13 @@ class Understanding:
     def __init__(self, index: NearDuplicateIndex | None = None, clusterer: StoryClusterer | None = None) -> None:
         self.index = index or NearDuplicateIndex()
         self.clusterer = clusterer or StoryClusterer()
+        self._unsaved_identity: set[str] = set()  # of the last batch's updates (see link_duplicates)
 
     @classmethod
     def resume(cls, archive: SQLArchive, now: datetime) -> Understanding:
         """The index of the recent window and the stories still open, as the archive holds them."""
-        understanding = cls()
+        # the index reads the fingerprints it released back from the archive
+        understanding = cls(NearDuplicateIndex(stored=getattr(archive, "fingerprints", None)))
         window = understanding.index.settings.window_days or 14.0
         for stored in archive.recent_fingerprints(now - timedelta(days=window)):
             try:
@@ -48,6 +50,7 @@ class Understanding:
             understanding.index.insert(
                 stored.identity, fp, source=stored.source, url=stored.url, guid=stored.guid, root=root
             )
+        understanding.index.release()
         since = now - timedelta(days=understanding.clusterer.settings.max_gap_days)
         for story in archive.recent_stories(since):
             understanding.clusterer.restore(str(story.id), story.state, [str(m) for m in story.members])
@@ -55,6 +58,9 @@ class Understanding:
 
     def link_duplicates(self, batch: Sequence[Article]) -> None:
         """Fingerprint each article and mark what it replaces or repeats (read by the archive's save)."""
+        # the last batch has been saved since: its fingerprints are in the archive, except for those
+        # that updated an earlier article (saved under that one's identity, so kept here)
+        self.index.release(keep=self._unsaved_identity)
         for article in batch:
             verdict = self.index.add(
                 article.identity,
@@ -74,6 +80,7 @@ class Understanding:
                 article.replaces = verdict.target
             else:
                 article.repeats = verdict.target
+        self._unsaved_identity = {a.identity for a in batch if a.replaces}
         self.index.trail()
 
     def describe(self, changed: Sequence[Article]) -> list[Findings]:

@@ -37,6 +37,10 @@ class Archive(Protocol):
 
     def recent_stories(self, since: datetime) -> Iterator[StoredStory]: ...
 
+    def fingerprints(self, identities: Sequence[str]) -> dict[str, bytes]:
+        """The stored near-duplicate fingerprints of the articles with these identities."""
+        ...
+
     def save_findings(self, batch: Sequence[Findings]) -> None:
         """Stories, mentions and executive moves of saved articles, in one transaction."""
         ...

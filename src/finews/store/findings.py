@@ -84,6 +84,28 @@ def recent_fingerprints(engine: Engine, since: datetime) -> Iterator[StoredFinge
             yield StoredFingerprint(own, r.source, r.canonical_url or "", r.guid or "", r.fingerprint, first)
 
 
+def fingerprints(engine: Engine, identities: Sequence[str]) -> dict[str, bytes]:
+    """The stored near-duplicate fingerprints of the articles with these identities (those the archive has)."""
+    urls = [i for i in identities if not i.startswith("guid:")]
+    guids = [tuple(i.split(":", 2)[1:]) for i in identities if i.startswith("guid:")]
+    found: dict[str, bytes] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(urls), 500):  # well under any backend's limit on bound parameters
+            query = select(articles.c.canonical_url, articles.c.fingerprint).where(
+                articles.c.canonical_url.in_(urls[start : start + 500]), articles.c.fingerprint.is_not(None)
+            )
+            found.update((row.canonical_url, row.fingerprint) for row in conn.execute(query))
+        for source, guid in guids:
+            row = conn.execute(
+                select(articles.c.fingerprint).where(
+                    articles.c.canonical_url.is_(None), articles.c.source == source, articles.c.guid == guid
+                )
+            ).first()
+            if row is not None and row.fingerprint is not None:
+                found[f"guid:{source}:{guid}"] = row.fingerprint
+    return found
+
+
 def recent_stories(engine: Engine, since: datetime) -> Iterator[StoredStory]:
     """Stories that took in an article since ``since`` (by arrival: an archive of old posts still resumes)."""
     touched = select(articles.c.story_id).where(

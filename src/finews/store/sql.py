@@ -286,6 +286,9 @@ class SQLArchive:
     def recent_stories(self, since: datetime) -> Iterator[StoredStory]:
         return findings.recent_stories(self.engine, since)
 
+    def fingerprints(self, identities: Sequence[str]) -> dict[str, bytes]:
+        return findings.fingerprints(self.engine, identities)
+
     def save_findings(self, batch: Sequence[Findings]) -> None:
         try:
             findings.save_findings(self.engine, batch)
