@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from ..extract.clean import html_to_text
 from ..model import Annotation, Article
+from .lexicon import lexicon
 from .people import find_people
 from .tickers import company_index, find_text_tickers, market_of, normalize_em_code
 
@@ -156,11 +157,9 @@ def _linked(text: str, start: int, end: int, anchor: str, code: str, kind: str, 
 
 def _everyday_word(word: str) -> bool:
     """A word jieba's dictionary knows as a common noun, verb or adjective (机器人, 平安, 蚂蚁)."""
-    from .people import _tagger
-
     if company_index().by_alias.get(word) is not None:
         return False
-    tag = _tagger().word_tag_tab.get(word)
+    tag = lexicon().tag(word)
     return tag is not None and tag[0] in "nvad" and tag not in ("nr", "ns", "nt", "nz", "nrt", "nrfg")
 
 
@@ -174,10 +173,8 @@ def _splits_word(text: str, start: int, end: int) -> bool:
 @lru_cache(maxsize=4096)
 def _word_bounds(window: str) -> frozenset[int]:
     # dictionary words only: the HMM's guesses at unknown words cost more than they tell about a fragment
-    from .people import _tagger
-
     bounds, offset = {0}, 0
-    for word in _tagger().tokenizer.cut(window, HMM=False):
+    for word in lexicon().cut(window, hmm=False):
         offset += len(word)
         bounds.add(offset)
     return frozenset(bounds)

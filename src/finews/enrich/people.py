@@ -12,13 +12,12 @@ move verbs and speech verbs); a name found there is then searched for in the who
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
-from typing import Any
 
+from .lexicon import lexicon
 from .tickers import company_index, trie_regex
 
 # single and compound surnames covering the vast majority of people in the news
@@ -114,25 +113,6 @@ class PersonHit:
 
 
 @cache
-def _tagger() -> Any:
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    # jieba's own default tagger, not a private one: importing jieba.posseg already builds the default's
-    # tag table, and a second tokenizer with its tables costs about 100 MB. finews cuts text for search
-    # and stories with rjieba, so the company names added here change no other segmentation of ours.
-    tagger = jieba.posseg.dt
-    tagger.tokenizer.check_initialized()
-    for company in company_index().companies:
-        for name in (company.name, *company.aliases):
-            if not name.isascii():
-                tagger.tokenizer.add_word(name, 2000)
-                tagger.word_tag_tab[name] = "nt"
-    return tagger
-
-
-@cache
 def _known_people() -> re.Pattern[str]:
     """People the news names so often, bare, that a list beats guessing (马斯克 rarely has a title)."""
     raw = resources.files("finews.enrich").joinpath("data/people.txt").read_text(encoding="utf-8")
@@ -144,12 +124,11 @@ def _tag(text: str) -> list[tuple[str, str]]:
     """Words with their dictionary tags; a word the dictionary lacks, found by the segmenter's HMM, is
     tagged as a name: that is where unknown names come from, at a fraction of the cost of jieba's
     part-of-speech HMM (which weighs every tag for every unknown character)."""
-    tagger = _tagger()
-    tags, freq = tagger.word_tag_tab, tagger.tokenizer.FREQ
+    lex = lexicon()
     out: list[tuple[str, str]] = []
-    for word in tagger.tokenizer.cut(text):
-        tag = tags.get(word) or ("x" if word in freq else "nr")
-        if tag == "nr" and len(word) == 3 and word[2] in _FUNCTION_CHARS and word not in freq:
+    for word in lex.cut(text):
+        tag = lex.tag(word) or ("x" if lex.known(word) else "nr")
+        if tag == "nr" and len(word) == 3 and word[2] in _FUNCTION_CHARS and not lex.known(word):
             out.extend([(word[:2], "nr"), (word[2], "x")])  # the HMM glues 于/因/已 to the name: 汪骏于
         else:
             out.append((word, tag))
@@ -159,9 +138,9 @@ def _tag(text: str) -> list[tuple[str, str]]:
 COMMON_WORD_FREQ = 100  # a dictionary word this frequent, tagged as anything but a name, is not a name
 
 
-def _common_word(word: str, tags: dict[str, str]) -> bool:
-    tag = tags.get(word)
-    return tag is not None and not tag.startswith("nr") and _tagger().tokenizer.FREQ.get(word, 0) >= COMMON_WORD_FREQ
+def _common_word(word: str) -> bool:
+    tag = lexicon().tag(word)
+    return tag is not None and not tag.startswith("nr") and lexicon().freq(word) >= COMMON_WORD_FREQ
 
 
 def _is_han_name(token: str) -> bool:
@@ -175,16 +154,16 @@ def _is_han_name(token: str) -> bool:
 def find_people(text: str) -> list[PersonHit]:
     """People named in ``text``, longest and most confident first for overlapping candidates."""
     cands: list[PersonHit] = []
-    tags = _tagger().word_tag_tab
+    lex = lexicon()
     for m in _NAME_AFTER_TITLE.finditer(text):
-        if not _common_word(m["name"], tags):  # 主管单位, 总监高度重视: 单 and 高 are surnames too
+        if not _common_word(m["name"]):  # 主管单位, 总监高度重视: 单 and 高 are surnames too
             cands.append(_with_context(text, m.start("name"), m.end("name"), m["name"], 0.9))
     tagged: set[str] = set()
     for lo, hi in _pos_windows(text):
         offset = lo
         for word, flag in _tag(text[lo:hi]):
             # two unknown characters are a name only where a name is expected next (华区卫健局 is not)
-            guess = len(word) == 2 and word not in tags
+            guess = len(word) == 2 and lex.tag(word) is None
             # 于/向/和 are surnames too, but 于本周 right after a name is a preposition phrase
             if word[0] in _FUNCTION_CHARS and offset > 0 and text[offset - 1] > "\u2fff":
                 offset += len(word)
@@ -215,7 +194,7 @@ def find_people(text: str) -> list[PersonHit]:
     # a name the dictionary knows as another kind of word (管理 after 高管) is a misreading, not spread
     tagged.update(h.name for h in cands if h.confidence >= 0.6 and _is_han_name(h.name))
     index = company_index()
-    tagged = {n for n in tagged if tags.get(n, "nr").startswith("nr") and index.lookup(n) is None}
+    tagged = {n for n in tagged if (lex.tag(n) or "nr").startswith("nr") and index.lookup(n) is None}
     for m in _known_people().finditer(text):
         cands.append(_with_context(text, m.start(), m.end(), m[0], 0.7))
     return _resolve(text, cands, tagged)
