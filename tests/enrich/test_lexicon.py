@@ -20,7 +20,8 @@ def _dictionary() -> dict[str, tuple[int, str]]:
 def test_every_dictionary_word_has_its_tag_and_frequency() -> None:
     lex, entries = lexicon(), _dictionary()
     companies = {w for w, (f, t) in entries.items() if lex.tag(w) == "nt" and lex.freq(w) == COMPANY_FREQ}
-    wrong = [w for w, (f, t) in list(entries.items())[::7] if w not in companies and (lex.tag(w), lex.freq(w)) != (t, f)]
+    sample = list(entries.items())[::7]
+    wrong = [w for w, (f, t) in sample if w not in companies and (lex.tag(w), lex.freq(w)) != (t, f)]
     assert wrong == []
     # a prefix of a word is known to the segmenter but is no word; "XX" and "塘" share their str hash
     assert lex.known("贵州茅") and lex.tag("贵州茅") is None and lex.freq("贵州茅") == 0
