@@ -189,7 +189,8 @@ class NearDuplicateIndex:
         self._slot_of[doc_id] = slot
         self._prints.append(fp.to_bytes())
         self._published.append(-1.0 if fp.published is None else fp.published)
-        self._held.append(slot)
+        if self._stored is not None:
+            self._held.append(slot)
         self._sources.append(self._names.setdefault(source, source))
         self._roots.append(root if root and root != doc_id else None)
         self._arrived.append(time.time() if arrived is None else arrived)
