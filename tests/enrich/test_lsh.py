@@ -35,7 +35,7 @@ def test_renumbering_drops_gone_slots_and_keeps_the_order(monkeypatch) -> None:
     renumbered[[8, 9, 10]] = [0, 1, 2]  # slots 0-7 are gone
     table.renumber(renumbered)
     assert sorted(table.find(keys(100))) == [0, 1] and table.find(keys(7)) == [2] and len(table) == 5
-    assert np.all(np.diff(table._keys.astype(np.float64)) >= 0)  # still sorted for the binary search
+    assert all(np.all(keys[1:] >= keys[:-1]) for keys, _ in table._runs)  # still sorted for the binary search
 
 
 def test_python_hashes_fold_into_the_same_key_space() -> None:
@@ -51,3 +51,13 @@ def test_one_key_lookups_agree_with_find(monkeypatch) -> None:
     for key in (5, 9, 2**64 - 2, -2, 7):
         assert sorted(table.get(key)) == sorted(table.find(to_keys([key]))), key
     assert sorted(table.get(5)) == [0, 1, 4, 6] and table.get(-2) == [2]
+
+
+def test_runs_stay_bounded_and_all_are_searched(monkeypatch) -> None:
+    monkeypatch.setattr(lsh, "MERGE_AT", 4)
+    monkeypatch.setattr(lsh, "RUN_ENTRIES", 10)
+    table = BucketTable()
+    for slot in range(30):
+        table.add(slot, keys(1000 - slot, 7))  # key 7 in every run
+    assert len(table._runs) >= 5 and max(len(k) for k, _ in table._runs) <= 10
+    assert sorted(set(table.find(keys(7)))) == list(range(30)) and table.get(990) == [10]
