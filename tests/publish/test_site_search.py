@@ -171,3 +171,10 @@ def test_shards_are_runs_of_the_sorted_pages_whatever_order_they_came_in(monkeyp
     assert list(made.shards().values()) == [pages[0:3], pages[3:6], pages[6:8], pages[8:10]]
     assert made.merge() == ["pagefind-2/", "pagefind-3/", "pagefind-4/"]
     assert search.plan(None, pages[:4], set(), bundle_there=False).bundles == ["pagefind"]  # small: one index
+
+
+def test_a_site_without_a_word_to_search_builds_without_a_search_index(tmp_path):
+    config = make_config(tmp_path, SOURCES)
+    report = build_site([_article(0, "！？", "<p>。</p>")], config, tmp_path / "site")
+    assert report.articles == 1 and (tmp_path / "site/a/0.html").is_file()
+    assert not (tmp_path / "site/pagefind").exists()  # Pagefind refuses wordless pages; the build goes on

@@ -26,6 +26,7 @@ from pathlib import Path
 from ..errors import PublishError
 
 BUNDLE = "pagefind"  # the first shard's bundle, which also carries the search UI the search page loads
+NOTHING_TO_INDEX = "not able to build an index"  # what Pagefind says when no page has a word to index
 DELTA = "pagefind-new"  # the index of the pages added since BUNDLE was made, merged in by the search page
 DELTA_LIMIT = 2000  # past this many new pages the whole index is made again and the delta dropped
 LANGUAGE = "zh"  # Pagefind's name for Chinese; pages say zh-CN and it would guess the same
@@ -120,9 +121,11 @@ def index_groups(site: Path, groups: dict[str, list[str]]) -> dict[str, bytes]:
     folders = [pages] if outputs is None else [pages, outputs]
     done = False
     try:
-        _run(binary, site, groups, pages, outputs or pages / "out")
+        wordless = _run(binary, site, groups, pages, outputs or pages / "out")
         files: dict[str, bytes] = {}
         for name in groups:
+            if name in wordless:
+                continue  # nothing to find there: no bundle, and the search page finds nothing
             out = (outputs or pages / "out") / name
             _check(out, name)
             for path in sorted(out.rglob("*")):
@@ -156,8 +159,10 @@ def _scratch(site: Path, groups: dict[str, list[str]]) -> Path | None:
         return None
 
 
-def _run(binary: Path, site: Path, groups: dict[str, list[str]], root: Path, outputs: Path) -> None:
-    """Pagefind over each group's pages, linked into ``root/pages/<group>``, into ``outputs/<group>``."""
+def _run(binary: Path, site: Path, groups: dict[str, list[str]], root: Path, outputs: Path) -> set[str]:
+    """Pagefind over each group's pages, linked into ``root/pages/<group>``, into ``outputs/<group>``.
+    Returns the groups whose pages hold no word at all (untitled, empty articles), which Pagefind refuses."""
+    wordless: set[str] = set()
     running: list[tuple[str, subprocess.Popen, Path]] = []
     try:
         for name, pages in groups.items():
@@ -172,8 +177,14 @@ def _run(binary: Path, site: Path, groups: dict[str, list[str]], root: Path, out
             running.append((name, process, log))
         for name, process, log in running:
             if process.wait() != 0:
-                tail = log.read_text(encoding="utf-8", errors="replace").strip()[-ERROR_TAIL:]
-                raise PublishError(f"search index: Pagefind failed (exit {process.returncode}) on {name}/: {tail}")
+                said = log.read_text(encoding="utf-8", errors="replace").strip()
+                if NOTHING_TO_INDEX in said:
+                    wordless.add(name)
+                    continue
+                raise PublishError(
+                    f"search index: Pagefind failed (exit {process.returncode}) on {name}/: {said[-ERROR_TAIL:]}"
+                )
+        return wordless
     finally:
         for _, process, _ in running:  # a failed shard or a stopped build leaves no Pagefind running
             if process.poll() is None:
