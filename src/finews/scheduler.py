@@ -27,6 +27,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def publish_or_report(
+    publish: Callable[[Config, Archive], PublishReport], config: Config, archive: Archive
+) -> tuple[PublishReport | None, str | None]:
+    """Publish after a round; a failure (a full disk) is logged and returned as text, not raised:
+    it must not stop the loop, and the caller publishes again after the next round."""
+    try:
+        return publish(config, archive), None
+    except Exception as exc:
+        log.exception("publishing failed")
+        return None, f"{type(exc).__name__}: {exc}"
+
+
 @dataclass
 class RoundReport:
     started: datetime
@@ -90,13 +102,8 @@ class Scheduler:
                             on_done=self.on_source, understanding=self._understanding)  # fmt: skip
         report = RoundReport(started, fetched)
         if fetched.added or fetched.updated or self._unpublished:
-            try:
-                report.published = self.publish(self.config, self.archive)
-                self._unpublished = False
-            except Exception as exc:  # a full disk must not stop ingesting; the next round retries
-                log.exception("publishing failed")
-                report.publish_error = f"{type(exc).__name__}: {exc}"
-                self._unpublished = True
+            report.published, report.publish_error = publish_or_report(self.publish, self.config, self.archive)
+            self._unpublished = report.publish_error is not None
         return report
 
     def run(self, *, max_rounds: int | None = None, on_round: Callable[[RoundReport], None] | None = None) -> int:

@@ -23,7 +23,7 @@ from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
 from ..config import Config
 from ..errors import FinewsError
 from ..publish import PublishReport, publish_all
-from ..scheduler import Scheduler
+from ..scheduler import Scheduler, publish_or_report
 from ..store import Archive
 from .app import FETCH_TASK, build_app, ensure_schema, queue_conninfo
 from .tasks import host_lock, open_archive_for
@@ -100,13 +100,10 @@ class Dispatcher:
             if job.id is not None:
                 report.retried.append(job.id)
         if self.publish is not None and (await asyncio.to_thread(self._changed) or self._unpublished):
-            try:
-                report.published = await asyncio.to_thread(self.publish, self.config, self.archive)
-                self._unpublished = False
-            except Exception as exc:  # a full disk must not stop dispatching; the next round retries
-                log.exception("publishing failed")
-                report.publish_error = f"{type(exc).__name__}: {exc}"
-                self._unpublished = True
+            report.published, report.publish_error = await asyncio.to_thread(
+                publish_or_report, self.publish, self.config, self.archive
+            )
+            self._unpublished = report.publish_error is not None
         return report
 
     def _changed(self) -> bool:
