@@ -1,15 +1,17 @@
 """A build after a change reads, loads and renders only what changed, and makes the site a full build makes."""
 
+import shutil
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 
 from finews.publish import listing, reading
-from finews.publish.incremental import MANIFEST
 from finews.publish.reading import build_from_archive
-from finews.store.schema import articles
+from finews.publish.site import build_site
+from finews.publish.state import STATE
+from finews.store.schema import articles, mentions
 
 from ..conftest import make_config
 from .test_site_incremental import SOURCES, _article
@@ -25,7 +27,7 @@ def _stored(i: int):
 
 
 def _files(site: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*") if p.is_file() and p.name != MANIFEST}
+    return {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*") if p.is_file() and p.name != STATE}
 
 
 def test_a_new_article_costs_the_same_on_a_small_or_a_large_site(tmp_path, archive, monkeypatch):
@@ -82,3 +84,54 @@ def test_the_site_after_changes_is_the_site_a_full_build_makes(tmp_path, archive
     assert _files(site) == _files(full)
     assert "改了标题" in (site / "a/20.html").read_text(encoding="utf-8")
     assert (site / "story" / str(ids["3"]) / "index.html").is_file()
+
+
+def _mention(article_id: int, kind: str, key: str, name: str) -> dict:
+    return {"article_id": article_id, "kind": kind, "key": key, "name": name, "text": name, "field": "body",
+            "start": 0, "end": len(name), "confidence": 0.9, "origin": "dictionary", "role": "", "org": ""}  # fmt: skip
+
+
+def test_entities_stories_and_other_reports_reach_the_same_site_as_a_full_build(tmp_path, archive, monkeypatch):
+    config = make_config(tmp_path, SOURCES, site={"per_page": 3, "feed_items": 5})
+    site = tmp_path / "site"
+    archive.save([_stored(i) for i in reversed(range(N))])
+    with archive.engine.connect() as conn:
+        ids = dict(conn.execute(select(articles.c.slug, articles.c.id)).all())
+    company = [_mention(ids[str(i)], "company", "600519.SH", "贵州茅台") for i in range(1, 12)]
+    person = [_mention(ids[str(i)], "person", "张三", "张三") for i in (3, 4, 40)]
+    with archive.engine.begin() as conn:
+        conn.execute(insert(mentions), company + person)
+        conn.execute(update(articles).where(articles.c.id.in_([ids["3"], ids["9"]])).values(story_id=ids["3"]))
+    build_from_archive(config, archive, site, search=False)
+    build_from_archive(config, archive, site, search=False)
+
+    # new articles: one naming a known and a new company, one a copy of an old article; an old one
+    # joins a story, another is retitled, another gains a person
+    archive.save([_stored(N), _stored(N + 1), replace(_stored(30), title="第30条新闻：改了标题")])
+    with archive.engine.connect() as conn:
+        ids = dict(conn.execute(select(articles.c.slug, articles.c.id)).all())
+    with archive.engine.begin() as conn:
+        conn.execute(insert(mentions), [_mention(ids[str(N)], "company", "600519.SH", "贵州茅台"),
+                                        _mention(ids[str(N)], "company", "000001.SZ", "平安银行"),
+                                        _mention(ids["50"], "person", "李四", "李四")])  # fmt: skip
+        conn.execute(update(articles).where(articles.c.id == ids[str(N + 1)]).values(duplicate_of=ids["5"]))
+        conn.execute(update(articles).where(articles.c.id.in_([ids["20"], ids[str(N)]])).values(story_id=ids["3"]))
+    streamed: list[int] = []
+    monkeypatch.setattr(reading, "build_site", lambda *a, **k: streamed.append(1) or build_site(*a, **k))
+    report = build_from_archive(config, archive, site, search=False)
+    assert report.incremental and not streamed  # made in place, from the listings the changes reach
+    full = tmp_path / "full"
+    build_from_archive(config, archive, full, search=False, full=True)
+    assert _files(site) == _files(full)
+    assert "平安银行" in (site / "company/index.html").read_text(encoding="utf-8")
+    assert (site / "story" / str(ids["3"]) / "index.html").read_text(encoding="utf-8").count('class="title"') == 4
+
+    # an article taken out of the archive empties its day: the streaming build makes that site
+    with archive.engine.begin() as conn:
+        conn.execute(delete(mentions).where(mentions.c.article_id == ids["58"]))
+        conn.execute(delete(articles).where(articles.c.id == ids["58"]))
+    report = build_from_archive(config, archive, site, search=False)
+    assert report.incremental and streamed
+    shutil.rmtree(full)
+    build_from_archive(config, archive, full, search=False, full=True)
+    assert _files(site) == _files(full)

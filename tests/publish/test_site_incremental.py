@@ -10,8 +10,9 @@ from finews.extract import prepare
 from finews.model import Article
 from finews.publish import build_site
 from finews.publish import site as site_module
-from finews.publish.incremental import JOURNAL, MANIFEST, Output, recover
+from finews.publish.incremental import JOURNAL, Output, recover
 from finews.publish.reading import build_from_archive
+from finews.publish.state import STATE
 
 from ..conftest import make_config
 
@@ -48,7 +49,7 @@ def _state(site: Path) -> dict[str, tuple[int, int]]:
     return {
         str(p.relative_to(site)): (p.stat().st_ino, p.stat().st_mtime_ns)
         for p in site.rglob("*")
-        if p.is_file() and p.name != MANIFEST
+        if p.is_file() and p.name != STATE
     }
 
 
@@ -57,7 +58,7 @@ def test_second_build_writes_only_what_a_new_article_changes(tmp_path):
     site = tmp_path / "site"
     first = build_site(_articles(12), config, site)
     assert not first.incremental and first.rendered == 12 and first.indexed
-    assert (site / MANIFEST).is_file() and not (site / JOURNAL).exists()
+    assert (site / STATE).is_file() and not (site / JOURNAL).exists()
     before = _state(site)
 
     again = build_site(_articles(12), config, site)

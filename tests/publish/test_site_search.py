@@ -10,7 +10,7 @@ from finews.errors import PublishError
 from finews.extract import prepare
 from finews.model import Article
 from finews.publish import build_site, search
-from finews.publish.incremental import load_manifest
+from finews.publish.state import peek
 
 from ..conftest import make_config
 
@@ -101,7 +101,7 @@ def test_a_large_site_is_indexed_in_shards_that_one_search_covers(tmp_path, monk
     assert [_pages(site, b) for b in ("pagefind", "pagefind-2", "pagefind-3")] == [3, 2, 2]
     assert not (site / "pagefind-4").exists()
     assert _merged(site) == "pagefind,pagefind-2,pagefind-3"
-    assert load_manifest(site)["search"]["bundles"] == ["pagefind", "pagefind-2", "pagefind-3"]
+    assert peek(site, "search")["bundles"] == ["pagefind", "pagefind-2", "pagefind-3"]
 
     found = _search(site, _merged(site), "半导体", "电池", "光伏", "茅台", "电池|来源=财联社", "电池|来源=东财")
     assert found["半导体"] == ["a/6.html"] and found["光伏"] == ["a/5.html"] and found["茅台"] == ["a/0.html"]
@@ -128,7 +128,7 @@ def test_a_large_site_is_indexed_in_shards_that_one_search_covers(tmp_path, monk
     assert sorted(p.name for p in site.iterdir() if p.name.startswith("pagefind")) == ["pagefind", "pagefind-2"]
     assert [_pages(site, b) for b in ("pagefind", "pagefind-2")] == [4, 4]
     assert _merged(site) == "pagefind,pagefind-2"
-    assert load_manifest(site)["search"]["bundles"] == ["pagefind", "pagefind-2"]
+    assert peek(site, "search")["bundles"] == ["pagefind", "pagefind-2"]
     found = _search(site, _merged(site), "白酒", "促销", "半导体")
     assert found == {"白酒": ["a/0.html"], "促销": ["a/7.html"], "半导体": ["a/6.html"], "filters": found["filters"]}
 

@@ -1,7 +1,7 @@
 """Where a site build writes: only files whose content changed, with a journal that can undo the build.
 
-The last build leaves ``.finews-manifest.json`` in the site folder: page → hash of its bytes, plus the
-fingerprint of what went into each article page (so an unchanged article is not even rendered).
+The last build leaves its state in the site folder (:mod:`.state`): page → hash of its bytes, plus
+the fingerprint of what went into each page (so an unchanged article is not even rendered).
 An incremental build writes in place, each file through a rename, and first links the file it
 replaces into ``.finews-journal/``; a build that fails rolls every change back, and a build that was
 killed is rolled back by the next one before it starts. Readers of the site never see half a file,
@@ -14,15 +14,16 @@ import hashlib
 import json
 import os
 import shutil
+import uuid
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import IO
 
 from ..errors import PublishError
 from .atomic import remove_stale_temporaries, sync_folder, write_atomic, write_error
+from .state import BuildState, committed_build
 
-MANIFEST = ".finews-manifest.json"
 JOURNAL = ".finews-journal"
-MANIFEST_VERSION = 1
 
 
 def digest(data: bytes | str) -> str:
@@ -30,31 +31,70 @@ def digest(data: bytes | str) -> str:
     return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 
-def load_manifest(root: Path) -> dict | None:
-    """The last build's manifest, or None when there is none (or it is not one this code wrote)."""
-    try:
-        manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(manifest, dict) or manifest.get("version") != MANIFEST_VERSION:
-        return None
-    return manifest
+class _Looked(MutableMapping[str, str]):
+    """The last build's hashes (or inputs) of files, looked up one by one in its state.
+
+    A build after a few new articles touches a few hundred of 200k files: loading them all took
+    longer than the whole build should.
+    """
+
+    def __init__(self, state: BuildState, column: int) -> None:
+        self.state = state
+        self.column = column
+        self.dropped: set[str] = set()
+
+    def __getitem__(self, path: str) -> str:
+        row = None if path in self.dropped else self.state.file(path)
+        if row is None or not row[self.column]:  # "" is a row of inputs only (a page's section)
+            raise KeyError(path)
+        return row[self.column]
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and self.get(path) is not None
+
+    def __setitem__(self, path: str, value: str) -> None:
+        raise TypeError("the last build's files are read-only")
+
+    def __delitem__(self, path: str) -> None:
+        self.dropped.add(path)
+
+    def __iter__(self) -> Iterator[str]:
+        return (path for path, _, _ in self.state.files() if path not in self.dropped)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class Output:
-    """Writes into ``root`` comparing with ``previous``; with ``journal``, every change can be undone."""
+    """Writes into ``root`` comparing with the last build's state; with ``journal``, every change can be undone.
 
-    def __init__(self, root: Path, previous: dict | None, *, journal: bool) -> None:
+    A ``complete`` build names every file the site has (what it neither writes nor keeps is deleted);
+    otherwise only the files it writes, keeps or :meth:`remove` s change, and the rest stay as they are.
+    """
+
+    def __init__(self, root: Path, previous: BuildState | None, *, journal: bool, complete: bool = True) -> None:
         self.root = root
-        previous = previous or {}
-        self.previous = previous
-        self.old_files: dict[str, str] = previous.get("files", {})
-        self.old_inputs: dict[str, str] = previous.get("inputs", {})
+        self.complete = complete
+        self.old_files: MutableMapping[str, str]
+        self.old_inputs: MutableMapping[str, str]
+        if previous is None:
+            self.old_files, self.old_inputs = {}, {}
+        elif complete:
+            self.old_files, self.old_inputs = {}, {}
+            for path, hashed, inputs in previous.files():
+                if hashed:
+                    self.old_files[path] = hashed
+                if inputs is not None:
+                    self.old_inputs[path] = inputs
+        else:
+            self.old_files, self.old_inputs = _Looked(previous, 0), _Looked(previous, 1)
         self.files: dict[str, str] = {}
         self.inputs: dict[str, str] = {}
+        self.removed: set[str] = set()
         self.written = 0
         self.unchanged = 0
         self.written_paths: set[str] = set()
+        self.token = uuid.uuid4().hex
         self._log: IO[str] | None = None
         self._touched: set[str] = set()
         self._backups = 0
@@ -65,6 +105,7 @@ class Output:
             try:
                 folder.mkdir()
                 self._log = (folder / "log").open("a", encoding="utf-8")
+                self._log.write(json.dumps(["build", self.token]) + "\n")
             except OSError as exc:  # a read-only or full disk: say which folder, keep the old site
                 raise write_error(folder, exc) from None
 
@@ -121,16 +162,36 @@ class Output:
     def read(self, relative: str) -> str:
         return (self.root / relative).read_text(encoding="utf-8")
 
-    def finish(self, manifest_extra: dict | None = None) -> None:
-        """Delete what the last build made and this one did not, save the manifest, drop the journal."""
-        for relative in sorted(set(self.old_files) - set(self.files), reverse=True):
+    def remove(self, relative: str) -> None:
+        """A page the last build made that the site no longer has (builds that are not complete)."""
+        self.removed.add(relative)
+
+    def finish(self, state: BuildState) -> None:
+        """Delete what the site no longer has, save the build's state, drop the journal.
+
+        ``state`` is where this build's changes go: a new state for a complete build, the last
+        build's (open, its changes not yet committed) for one that is not.
+        """
+        gone = set(self.old_files) - set(self.files) if self.complete else self.removed - set(self.files)
+        for relative in sorted(gone, reverse=True):
             self._journal(relative)
             (self.root / relative).unlink(missing_ok=True)
             _prune_empty(self.root, (self.root / relative).parent)
-        sync_folder(self.root)  # the pages are on disk before the manifest says they are there
-        manifest = {"version": MANIFEST_VERSION, **(manifest_extra or {}), "files": self.files, "inputs": self.inputs}
-        self._journal(MANIFEST)
-        write_atomic(self.root / MANIFEST, json.dumps(manifest, ensure_ascii=False, separators=(",", ":")))
+        sync_folder(self.root)  # the pages are on disk before the state says they are there
+        paths = self.files.keys() | self.inputs.keys()
+        if self.complete:
+            state.put_files((p, self.files.get(p, ""), self.inputs.get(p)) for p in paths)
+        else:
+            rows = []
+            for path in paths:
+                old = state.file(path) if path not in self.removed else None
+                hashed = self.files.get(path) or (old[0] if old else "")
+                inputs = self.inputs.get(path) or (old[1] if old else None)
+                if old is None or old != (hashed, inputs):
+                    rows.append((path, hashed, inputs))
+            state.put_files(rows)
+            state.drop_files(gone)
+        state.commit(self.token)
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -171,6 +232,12 @@ def recover(root: Path) -> bool:
     entries = []
     try:
         for line in (folder / "log").read_text(encoding="utf-8").splitlines():
+            if not entries and line.startswith('["build"'):
+                if json.loads(line)[1] == committed_build(root):
+                    # killed after its state was saved: the build is whole, only its journal was left
+                    shutil.rmtree(folder, ignore_errors=True)
+                    return False
+                continue
             try:
                 entries.append(json.loads(line))
             except ValueError:  # the last line of a killed build may be cut short

@@ -7,7 +7,8 @@ articles did not come, go, move or change are carried over without being looked 
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, overload
 
 from .incremental import digest
 from .records import stamp
@@ -16,7 +17,9 @@ if TYPE_CHECKING:
     from .site import Item, _Builder
 
 
-def paginate(builder: _Builder, base: str, items: list[Item], *, heading: str, feed: bool, category: str = "") -> None:
+def paginate(
+    builder: _Builder, base: str, items: Sequence[Item], *, heading: str, feed: bool, category: str = ""
+) -> None:
     """The listing's first page holds the newest items; older ones sit on pages numbered from the oldest.
 
     Page k always holds the same per_page items (the k-th oldest run), so a new article changes
@@ -26,17 +29,20 @@ def paginate(builder: _Builder, base: str, items: list[Item], *, heading: str, f
     total = len(items)
     sealed = max(0, total // per - 1)
     front = items[: total - sealed * per]
-    ids = [item.id for item in reversed(items)]
+    ids = items.ids if isinstance(items, Members) else [item.id for item in reversed(items)]
     head = digest(repr((heading, feed, category)))
     builder.listings[base] = [head, ids]
     same = same_pages(builder, base, head, ids, sealed)
-    if same > sealed and builder.output.carry(f"{base}index.html"):  # the whole listing is as it was
-        builder.sitemap.append((f"{base}index.html", stamp(front[0].time if front else None)))
-        builder.pages += 1
+    complete = builder.output.complete
+    if same > sealed and (not complete or builder.output.carry(f"{base}index.html")):  # as it was
+        if complete:
+            builder.sitemap.append((f"{base}index.html", stamp(front[0].time if front else None)))
+            builder.pages += 1
     else:
         list_page(builder, f"{base}index.html", front, heading=heading, feed=feed, category=category, number=0,
                        up="", newer=None, older=f"page/{sealed}/index.html" if sealed else None)  # fmt: skip
-    for number in range(1, sealed + 1):
+    # a build that does not list every file leaves the pages that stay the same alone, unread
+    for number in range(1 if complete else same + 1, sealed + 1):
         path = f"{base}page/{number}/index.html"
         if number <= same and builder.output.carry(path):
             builder.sitemap.append((path, stamp(items[total - number * per].time)))
@@ -49,6 +55,30 @@ def paginate(builder: _Builder, base: str, items: list[Item], *, heading: str, f
                        number=number, up="../../", newer=newer, older=older)  # fmt: skip
 
 
+class Members(Sequence["Item"]):
+    """A listing's items newest first, of which only those a page shows are read (by ``load``).
+
+    ``ids`` are the listing's article ids oldest first, as the build state keeps them.
+    """
+
+    def __init__(self, ids: list[int | None], load: Callable[[list[int | None]], list[Item]]) -> None:
+        self.ids = ids
+        self.load = load
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Item: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Item]: ...
+    def __getitem__(self, index: int | slice) -> Item | list[Item]:
+        newest_first = self.ids[::-1]
+        if isinstance(index, slice):
+            return self.load(newest_first[index])
+        return self.load([newest_first[index]])[0]
+
+
 def same_pages(builder: _Builder, base: str, head: str, ids: list[int | None], sealed: int) -> int:
     """How many of a listing's sealed pages (numbered from the oldest) are as the last build made them.
 
@@ -56,7 +86,7 @@ def same_pages(builder: _Builder, base: str, head: str, ids: list[int | None], s
     came, went, moved or changed since the last build; none of them is then even looked at.
     More than ``sealed`` when the first page is the same too (nothing in the listing changed).
     """
-    old = builder.old_lists.get(base)
+    old = builder.old_lists.get(base)  # a mapping, or the state read one listing at a time
     if not old or old[0] != head:
         return 0
     per = builder.site.per_page

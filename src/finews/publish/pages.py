@@ -8,14 +8,16 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections import defaultdict
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from .incremental import digest
 from .paths import safe_name
+from .records import C_LASTMOD, C_SLUG, C_TIME
 
 if TYPE_CHECKING:
-    from .site import Item, _Builder
+    from .site import EntityPage, Item, _Builder
 
 ENTITY_KINDS = {"company": "公司", "person": "人物"}
 # an article page keeps its related section between these, so a later build can replace it in place
@@ -39,17 +41,28 @@ def entity_folder(kind: str, key: str, used: set[str]) -> str:
 
 
 def entity_pages(builder: _Builder) -> None:
+    entities = builder.entities.values()
+    for entity in entities:
+        entity_listing(builder, entity, entity.items)
+    entity_indexes(builder, [(entity, len(entity.items)) for entity in entities], _newest(builder.items))
+
+
+def entity_listing(builder: _Builder, entity: EntityPage, items: Sequence[Item]) -> None:
+    """A company's or a person's pages and feeds (``items`` newest first)."""
+    heading = entity.name if entity.name == entity.key else f"{entity.name}（{entity.key}）"
+    builder.paginate(entity.folder, items, heading=heading, feed=True)
+    builder.feed(entity.folder, f"{heading} · {builder.site.title}")
+
+
+def entity_indexes(builder: _Builder, counted: list[tuple[EntityPage, int]], newest: datetime | None) -> None:
+    """The page of all companies and the page of all people, each with its count of articles."""
     by_kind: dict[str, list[dict[str, object]]] = defaultdict(list)
-    for entity in builder.entities.values():
-        heading = entity.name if entity.name == entity.key else f"{entity.name}（{entity.key}）"
-        builder.paginate(entity.folder, entity.items, heading=heading, feed=True)
-        builder.feed(entity.folder, f"{heading} · {builder.site.title}")
+    for entity, count in counted:
         by_kind[entity.kind].append(
-            {"name": entity.name, "key": entity.key, "href": entity.folder.split("/", 1)[1], "count": len(entity.items)}
+            {"name": entity.name, "key": entity.key, "href": entity.folder.split("/", 1)[1], "count": count}
         )
     for kind, label in ENTITY_KINDS.items():
         listed = sorted(by_kind.get(kind, []), key=lambda e: (-int(e["count"]), str(e["name"])))  # type: ignore[call-overload]
-        newest = _newest(builder.items)
         builder.write(f"{kind}/index.html", "entities.html", lastmod=newest, heading=label, entities=listed)
 
 
@@ -103,23 +116,49 @@ def archive_pages(builder: _Builder) -> None:
     days = []
     for day, group in itertools.groupby(builder.items, key=lambda i: i.time.date()):
         items = list(group)
-        folder = f"archive/{day:%Y/%m/%d}/"
-        builder.paginate(folder, items, heading=f"{day:%Y年%m月%d日}", feed=False)
-        days.append({"day": day, "count": len(items), "href": f"{day:%Y/%m/%d}/index.html"})
+        day_listing(builder, day, items)
+        days.append((day, len(items)))
+    archive_index(builder, days, _newest(builder.items))
+
+
+def day_listing(builder: _Builder, day: date, items: Sequence[Item]) -> None:
+    builder.paginate(f"archive/{day:%Y/%m/%d}/", items, heading=f"{day:%Y年%m月%d日}", feed=False)
+
+
+def archive_index(builder: _Builder, counted: list[tuple[date, int]], newest: datetime | None) -> None:
+    """The day-by-day archive's index: each day (newest first) with its count, by month."""
+    days = [{"day": day, "count": count, "href": f"{day:%Y/%m/%d}/index.html"} for day, count in counted]
     months = [
         (month, list(group)) for month, group in itertools.groupby(days, key=lambda d: d["day"].strftime("%Y年%m月"))
     ]
-    builder.write("archive/index.html", "archive.html", lastmod=_newest(builder.items), months=months)
+    builder.write("archive/index.html", "archive.html", lastmod=newest, months=months)
 
 
 def sitemap_and_robots(builder: _Builder) -> None:
-    """The sitemap, in files of at most 50,000 URLs; a file whose URLs and dates did not change is kept.
+    """The sitemap of a build that saw every article (their pages by month, from its records)."""
+    months: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for record in builder.records:
+        months[record[C_TIME][:7]].append((f"a/{record[C_SLUG]}.html", record[C_LASTMOD]))
+    counts = {month: len(pages) for month, pages in months.items()}
+    write_sitemaps(builder, counts, lambda month: sorted(months[month]), sorted(builder.sitemap), set(counts))
 
-    Article pages come oldest first, so a new article changes only the last files, not every one.
+
+def write_sitemaps(
+    builder: _Builder,
+    counts: dict[str, int],
+    articles_of: Callable[[str], list[tuple[str, str]]],
+    pages: list[tuple[str, str]],
+    changed: set[str],
+) -> None:
+    """The sitemap and robots.txt: one file while the site has at most 50,000 pages, else an index.
+
+    The index lists the article pages a file per month (of publication, in files of 50,000) and the
+    other pages after them; ``counts`` is the articles per month, ``articles_of`` a month's
+    (page, lastmod) by page, ``pages`` the other pages', ``changed`` the months whose files may have
+    changed (the others are left as they are).
     """
     base = builder.site.base_url.rstrip("/")
     prefix = f"{base}/" if base else ""
-    entries = builder.sitemap_articles[::-1] + builder.sitemap
     template = builder.env.get_template("sitemap.xml")
     output = builder.output
 
@@ -130,18 +169,34 @@ def sitemap_and_robots(builder: _Builder) -> None:
             return
         output.write(path, template.render(urls=[{"loc": prefix + loc, "lastmod": when} for loc, when in part]))
 
-    if len(entries) <= SITEMAP_LIMIT:
-        write("sitemap.xml", entries)
+    if sum(counts.values()) + len(pages) <= SITEMAP_LIMIT:
+        write("sitemap.xml", [entry for month in sorted(counts) for entry in articles_of(month)] + pages)
     else:
-        parts = [entries[i : i + SITEMAP_LIMIT] for i in range(0, len(entries), SITEMAP_LIMIT)]
-        for number, part in enumerate(parts, 1):
-            write(f"sitemap-{number}.xml", part)
-        files = [{"loc": f"{prefix}sitemap-{n}.xml"} for n in range(1, len(parts) + 1)]
-        output.write("sitemap.xml", template.render(sitemaps=files))
+        files: list[str] = []
+        for month in sorted(counts):
+            names = _parts(f"sitemap/articles-{month}", counts[month])
+            if month in changed:
+                entries = articles_of(month)
+                for number, name in enumerate(names):
+                    write(name, entries[number * SITEMAP_LIMIT : (number + 1) * SITEMAP_LIMIT])
+            elif output.complete:
+                for name in names:
+                    output.keep(name)
+            files += names
+        names = _parts("sitemap/pages", len(pages))
+        for number, name in enumerate(names):
+            write(name, pages[number * SITEMAP_LIMIT : (number + 1) * SITEMAP_LIMIT])
+        files += names
+        output.write("sitemap.xml", template.render(sitemaps=[{"loc": f"{prefix}{name}"} for name in files]))
     lines = ["User-agent: *", "Allow: /"]
     if base:  # the protocol wants an absolute URL here
         lines += ["", f"Sitemap: {prefix}sitemap.xml"]
     output.write("robots.txt", "\n".join(lines) + "\n")
+
+
+def _parts(stem: str, count: int) -> list[str]:
+    """File names for ``count`` URLs: ``stem.xml``, then ``stem-2.xml`` … past 50,000 each."""
+    return [f"{stem}.xml" if n == 0 else f"{stem}-{n + 1}.xml" for n in range(max(1, -(-count // SITEMAP_LIMIT)))]
 
 
 def _newest(items: list[Item]) -> datetime | None:

@@ -18,9 +18,10 @@ from pathlib import Path
 from ..config import Config
 from ..model import Article
 from ..store.queries import confident_mentions, light_articles, published_ids, story_members
-from .incremental import load_manifest
+from .delta import LIMIT, Fallback, build_delta, changed_contexts
 from .records import C_ID, C_SORT, C_STORY, Cached, sort_key
 from .site import SiteReport, build_site
+from .state import BuildState
 from .theme import environment, site_fingerprint, theme_folder
 
 # a save that began before the last build read the archive may have committed after it, with an
@@ -40,23 +41,34 @@ def build_from_archive(
     """Build the site of everything ``archive`` holds into ``out_dir`` (incrementally when it can)."""
     engine = getattr(archive, "engine", None)  # an archive not on SQL has no mentions and no light read
     started = datetime.now(UTC).replace(tzinfo=None)
-    previous = None if full else load_manifest(out_dir)
+    previous = None if full else BuildState.open(out_dir)
     moves = archive.moves()  # type: ignore[attr-defined]
     mentions = confident_mentions(engine) if engine is not None else None
+    also = archive.also_reported()  # type: ignore[attr-defined]
     articles: Iterable[Article | Cached]
     if engine is None or previous is None:
         articles = archive.iter_articles()  # type: ignore[attr-defined]
     else:
-        fingerprint = site_fingerprint(config, environment(theme_folder(config)), talent=moves is not None,
+        theme = theme_folder(config)
+        fingerprint = site_fingerprint(config, environment(theme), talent=moves is not None,
                                        entities=mentions is not None, search=search)  # fmt: skip
         same = previous.get("fingerprint") == fingerprint
+        if same and _has_cache(previous):
+            try:
+                return _delta(config, archive, engine, out_dir, previous, also=also, moves=moves, mentions=mentions,
+                              fingerprint=fingerprint, theme=theme, search=search, started=started)  # fmt: skip
+            except Fallback:
+                pass  # the streaming build below makes the same site (the state is as the last build left it)
+            except BaseException:
+                previous.close()
+                raise
         articles = _changed(engine, previous) if same and _has_cache(previous) else light_articles(engine)
     return build_site(
         articles,
         config,
         out_dir,
         progress=progress,
-        also=archive.also_reported(),  # type: ignore[attr-defined]
+        also=also,
         moves=moves,
         mentions=mentions,
         load=_loader(archive) if previous is not None else None,
@@ -67,14 +79,49 @@ def build_from_archive(
     )
 
 
-def _has_cache(previous: dict) -> bool:
-    return isinstance(previous.get("articles"), list) and isinstance(previous.get("read_at"), str)
+def _delta(
+    config: Config,
+    archive: object,
+    engine: object,
+    out_dir: Path,
+    state: BuildState,
+    *,
+    also: dict[int, list[Article]],
+    moves: list[dict] | None,
+    mentions: dict[int, list[tuple[str, str, str]]] | None,
+    fingerprint: str,
+    theme: Path | None,
+    search: bool,
+    started: datetime,
+) -> SiteReport:
+    """Publish what changed since the last build into its site, reading only the listings it reaches."""
+    since = datetime.fromisoformat(state.get("read_at")) - MARGIN
+    published = set(published_ids(engine))  # type: ignore[arg-type]
+    known = set(state.article_ids())
+    stories, before = story_members(engine), state.stories()  # type: ignore[arg-type]
+    # a story is set without touching changed_at, and so are other reports and entities found later
+    again = {i for i in stories.keys() | before.keys() if stories.get(i) != before.get(i)}
+    again |= changed_contexts(state, also, mentions)
+    again = (again & published) | (published - known)
+    fresh = sorted(light_articles(engine, since=since, ids=again), key=_article_order, reverse=True)  # type: ignore[arg-type]
+    removed = known - published
+    if len(fresh) + len(removed) > LIMIT:
+        raise Fallback(f"{len(fresh) + len(removed)} articles changed")
+    report = build_delta(config, out_dir, state, fresh, removed, also=also, moves=moves, mentions=mentions,
+                         load=_loader(archive), fingerprint=fingerprint, theme=theme, search=search,
+                         meta={"fingerprint": fingerprint, "read_at": started.isoformat()})  # fmt: skip
+    state.close()
+    return report
 
 
-def _changed(engine: object, previous: dict) -> Iterator[Article | Cached]:
+def _has_cache(previous: BuildState) -> bool:
+    return isinstance(previous.get("read_at"), str)
+
+
+def _changed(engine: object, previous: BuildState) -> Iterator[Article | Cached]:
     """The last build's records of unchanged articles and the changed ones, merged newest first."""
-    records: list[Cached] = previous["articles"]
-    since = datetime.fromisoformat(previous["read_at"]) - MARGIN
+    records = previous.records()
+    since = datetime.fromisoformat(previous.get("read_at")) - MARGIN
     published = set(published_ids(engine))  # type: ignore[arg-type]
     stories = story_members(engine)  # type: ignore[arg-type]
     known = {record[C_ID] for record in records}

@@ -42,3 +42,8 @@ def stamp(when: datetime | None) -> str:
 
 def extras(also: list[dict], badges: list[dict]) -> str:
     return digest(repr((also, badges))) if also or badges else ""
+
+
+def raw_context(also: list[tuple[str, str, str]], mentions: list[tuple[str, str, str]]) -> str:
+    """What the archive says of an article's other reports (url, title, source) and entities, as one string."""
+    return repr((also, list(mentions))) if also or mentions else ""

@@ -26,14 +26,13 @@ from ..model import BEIJING, Article
 from . import listing, pages
 from .atomic import replace_folder
 from .feeds import Entry, FeedWriter, make_entry
-from .incremental import Output, digest, load_manifest
+from .incremental import Output, digest
 from .posts import article_category, post_slug, source_settings
 from .records import (
     C_CATEGORY,
     C_CATEGORY_NAME,
     C_EXTRAS,
     C_ID,
-    C_LASTMOD,
     C_SLUG,
     C_SOURCE,
     C_STORY,
@@ -42,10 +41,12 @@ from .records import (
     C_TITLE,
     Cached,
     extras,
+    raw_context,
     sort_key,
     stamp,
 )
 from .search import DELTA, Plan, index_groups, index_subset, plan, previous_bundles
+from .state import BuildState
 from .talent import organizations_chart
 from .theme import environment, site_fingerprint, static_files, theme_folder
 
@@ -103,14 +104,16 @@ class _Builder:
         fingerprint: str,
         load: Callable[[Article], Article] | None = None,
         search: bool = True,
+        previous: BuildState | None = None,
     ) -> None:
         self.config = config
         self.search_seconds = 0.0
-        self.records: list[Cached] = []  # every article as the next build may take it from the manifest
+        self.records: list[Cached] = []  # every article as the next build may take it from the state
+        self.contexts: dict[int, str] = {}  # article id → what of other reports and entities its page shows
         self.dirty: set[int | None] = set()  # articles whose list item is new or changed: their lists change
-        self.old_lists: dict[str, list] = output.previous.get("lists") or {}
+        self.old_lists: dict[str, list] = previous.lists() if previous is not None else {}
+        self.previous_search: dict | None = previous.get("search") if previous is not None else None
         self.listings: dict[str, list] = {}  # list folder → [digest of its heading, its article ids oldest first]
-        self.sitemap_articles: list[tuple[str, str]] = []  # newest first, as they come
         self.search_enabled = search
         self.search_plan: Plan | None = None
         self.site = config.site
@@ -211,13 +214,13 @@ class _Builder:
         inputs = digest(repr((self.fingerprint, _article_key(article), source.title, category, also, badges)))
         self.output.inputs[relative] = inputs
         if self.output.old_inputs.get(relative) == inputs and self.output.keep(relative):
-            self.sitemap_articles.append((relative, stamp(lastmod)))
             self.pages += 1
         else:
             article = self.render(article, relative, source, category, when, also, badges)
         self.records.append([article.id, slug, article.title, article.source, category.slug, category.name,
                              when.isoformat(), item.summary, stamp(lastmod), article.story_id, sort_key(article),
                              extras(also, badges)])  # fmt: skip
+        self.note_context(article.id)
         self.listed(article, item, found)
 
     def render(self, article: Article, relative: str, source: SourceConfig, category: object, when: datetime,
@@ -226,12 +229,22 @@ class _Builder:
         # a digest cut from the body's first lines would only repeat it
         digest_ = article.summary if article.summary[:40] not in html_to_text(article.content_html)[:200] else ""
         self.write(relative, "article.html", lastmod=article.updated or article.published,
-                   sitemap=self.sitemap_articles, article=article, source=source, time=when, digest=digest_,
+                   sitemap=[], article=article, source=source, time=when, digest=digest_,
                    current_category=category.slug, also=also, badges=badges,  # type: ignore[attr-defined]
                    related=article.story_id is not None)  # fmt: skip
         self.rendered.add(relative)
         self.dirty.add(article.id)
         return article  # the full one: its feed entry needs its text too
+
+    def note_context(self, article_id: int | None) -> None:
+        """Keep what of other reports and entities an article's page shows, as the archive gave it.
+
+        The next build compares it to tell which old pages those changes reach (:mod:`.delta`).
+        """
+        if article_id is None or (article_id not in self.also and article_id not in (self.mentions or {})):
+            return
+        also = [(other.url, other.title, other.source) for other in self.also.get(article_id, [])]
+        self.contexts[article_id] = raw_context(also, (self.mentions or {}).get(article_id, []))
 
     def add_cached(self, record: Cached) -> None:
         """An article the archive says did not change since the last build: its page stays as it is.
@@ -249,9 +262,9 @@ class _Builder:
         also, found, badges = self.context(article_id)
         relative = f"a/{slug}.html"
         if extras(also, badges) == record[C_EXTRAS] and self.output.carry(relative):
-            self.sitemap_articles.append((relative, record[C_LASTMOD]))
             self.pages += 1
             self.records.append(record)
+            self.note_context(article_id)
             self.listed(None, item, found, story_id=record[C_STORY])
             return
         self.output.inputs.pop(relative, None)
@@ -312,10 +325,13 @@ class _Builder:
             self.write("search.html", "search.html", lastmod=self.items[0].time if self.items else None, merge=merge)
         pages.sitemap_and_robots(self)
 
+    def newest_time(self) -> datetime | None:
+        return self.items[0].time if self.items else None
+
     def talent(self, moves: list[dict]) -> None:
         for move in moves:
             move["reports"] = [{**r, "slug": self.slugs.get(r["article_id"])} for r in move["reports"]]
-        newest = self.items[0].time if self.items else None
+        newest = self.newest_time()
         self.write("talent/index.html", "talent.html", lastmod=newest, moves=moves, chart=organizations_chart(moves))
 
     def paginate(self, base: str, items: list[Item], *, heading: str, feed: bool, category: str = "") -> None:
@@ -332,7 +348,7 @@ class _Builder:
     def plan_search(self) -> Plan:
         """Decide what to index (the search page names the other shards and the delta index)."""
         pages = [p for p in self.output.files if p.startswith("a/")]
-        previous = self.output.previous.get("search")
+        previous = self.previous_search
         there = all((self.out / b / "pagefind-entry.json").is_file() for b in previous_bundles(previous))
         return plan(previous, pages, self.rendered, bundle_there=there)
 
@@ -375,7 +391,7 @@ def build_site(
     load: Callable[[Article], Article] | None = None,
     search: bool = True,
     full: bool = False,
-    previous: dict | None = None,
+    previous: BuildState | None = None,
     cache: dict | None = None,
 ) -> SiteReport:
     """Render the pages for ``articles`` (newest first) into ``out_dir``.
@@ -386,40 +402,42 @@ def build_site(
     ``load`` gives the full article of a light one (``articles`` may then come without their
     content); ``search`` makes the Pagefind index; ``full`` rebuilds everything aside.
     ``articles`` may hold, in their place in the order, the records the last build kept of
-    articles that did not change (:data:`Cached`, from ``previous["articles"]``); ``previous`` is the
-    last build's manifest when the caller already read it; ``cache`` (saved in the manifest) keeps such
-    records for the next build.
+    articles that did not change (:data:`Cached`, from the last build's state); ``previous`` is that
+    state when the caller already opened it (this build closes it); ``cache`` is saved in the new state
+    for the next build (when the archive was read).
     """
     theme = theme_folder(config)
     env = environment(theme)
     fingerprint = site_fingerprint(config, env, talent=moves is not None, entities=mentions is not None, search=search)
-    if previous is None and not full:
-        previous = load_manifest(out_dir)
-    if full:
-        previous = None
-    if previous is not None and previous.get("fingerprint") != fingerprint:
-        previous = None  # other templates or settings: every page changes, build it aside
-    extra: dict = {"fingerprint": fingerprint}
-    if previous is None:
+    state = None if full else previous or BuildState.open(out_dir)
+    if state is not None and state.get("fingerprint") != fingerprint:
+        state.close()
+        state = None  # other templates or settings: every page changes, build it aside
+    meta = {"fingerprint": fingerprint, **(cache or {})}
+    if state is None:
         with replace_folder(out_dir) as staging:
             output = Output(staging, None, journal=False)
             builder = _Builder(config, staging, also, moves, mentions, output=output, env=env,
                                fingerprint=fingerprint, load=load, search=search)  # fmt: skip
             indexed = _run(builder, articles, progress, theme, search)
-            output.finish(_state(builder, extra, cache))
+            _save(builder, output, BuildState.create(staging), meta)
     else:
-        output = Output(out_dir, previous, journal=True)
         try:
-            builder = _Builder(config, out_dir, also, moves, mentions, output=output, env=env,
-                               fingerprint=fingerprint, load=load, search=search)  # fmt: skip
-            indexed = _run(builder, articles, progress, theme, search)
-            output.finish(_state(builder, extra, cache))
-        except BaseException:
-            output.rollback()
-            raise
+            output = Output(out_dir, state, journal=True)
+            try:
+                builder = _Builder(config, out_dir, also, moves, mentions, output=output, env=env,
+                                   fingerprint=fingerprint, load=load, search=search, previous=state)  # fmt: skip
+                indexed = _run(builder, articles, progress, theme, search)
+                state.close()  # the new state replaces it whole
+                _save(builder, output, BuildState.create(out_dir), meta)
+            except BaseException:
+                output.rollback()
+                raise
+        finally:
+            state.close()
     return SiteReport(articles=len(builder.items), pages=builder.pages, written=output.written,
                       unchanged=output.unchanged, rendered=len(builder.rendered), indexed=indexed,
-                      incremental=previous is not None, search_seconds=builder.search_seconds)  # fmt: skip
+                      incremental=state is not None, search_seconds=builder.search_seconds)  # fmt: skip
 
 
 def _run(
@@ -444,13 +462,28 @@ def _run(
         builder.search_seconds = time.perf_counter() - started
 
 
-def _state(builder: _Builder, extra: dict, cache: dict | None) -> dict:
-    """What the manifest keeps for the next build besides the files."""
-    state = {**extra, "search": builder.search_plan.state() if builder.search_plan else None}
-    state["lists"] = builder.listings
-    if cache is not None:
-        state.update(cache, articles=builder.records)
-    return state
+def _save(builder: _Builder, output: Output, state: BuildState, meta: dict) -> None:
+    """Everything the next build needs into a new ``state``, which the finished build commits."""
+    try:
+        for key, value in meta.items():
+            state.set(key, value)
+        _save_lists(builder, state)
+        state.put_records((record, builder.contexts.get(record[C_ID], "")) for record in builder.records)
+        state.put_entities(
+            ((e.folder, e.kind, e.key, e.name) for e in builder.entities.values()),
+            ((e.folder, item.id) for e in builder.entities.values() for item in e.items if item.id is not None),
+        )
+        state.put_pages(builder.sitemap)
+        output.finish(state)
+    finally:
+        state.close()
+
+
+def _save_lists(builder: _Builder, state: BuildState) -> None:
+    """The listings' members and the search index's plan, which any build saves."""
+    state.set("search", builder.search_plan.state() if builder.search_plan else None)
+    state.set("pages", builder.pages)
+    state.put_lists(builder.listings)
 
 
 def _stub(item: Item) -> Article:
