@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select, update
 
 from finews.publish import listing, reading
+from finews.publish.build import build_site
 from finews.publish.reading import build_from_archive
-from finews.publish.site import build_site
 from finews.publish.state import STATE
 from finews.store.schema import articles, mentions
 

@@ -158,3 +158,15 @@ def test_only_web_links_are_linked_and_times_read_relative() -> None:
     assert relative(now + timedelta(minutes=90), now) == "1 小时后"
     assert relative(now - timedelta(days=2, hours=1), now) == "2 天前"
     assert relative(now - timedelta(seconds=5), now) == "刚刚"
+
+
+def test_the_builders_own_files_are_not_served(served: Served) -> None:
+    site = served.config.site_dir
+    (site / ".finews-state.db").write_bytes(b"state")
+    (site / ".finews-journal").mkdir(exist_ok=True)
+    (site / ".finews-journal" / "log").write_text("[]", encoding="utf-8")
+    (site / "plain.html").write_text("<p>页</p>", encoding="utf-8")
+    with served.client() as http:
+        assert http.get("/plain.html").status_code == 200
+        for path in ("/.finews-state.db", "/.finews-journal/log", "/%2efinews-state.db", "/a/../.finews-state.db"):
+            assert http.get(path).status_code == 404, path

@@ -18,6 +18,7 @@ from pathlib import Path
 from ..config import Config
 from ..model import Article
 from . import pages
+from .build import _save_lists
 from .feeds import make_entry
 from .incremental import Output
 from .listing import Members
@@ -34,7 +35,7 @@ from .records import (
     raw_context,
 )
 from .search import DELTA, Plan, index_groups, index_subset, plan, previous_bundles
-from .site import EntityPage, Item, SiteReport, _Builder, _save_lists
+from .site import EntityPage, Item, SiteReport, _Builder
 from .state import BuildState
 from .theme import environment
 
@@ -208,6 +209,10 @@ def _apply(
         touched |= memberships(record, folders)
         months.add(record[C_TIME][:7])
     _listings(builder, state, touched)
+    stored = builder.stored_entities
+    named = [(e.folder, e.kind, e.key, e.name) for k, e in builder.entities.items()
+             if stored.get(k) != (e.folder, e.name)]  # fmt: skip
+    state.put_entities(named, [])  # a new entity is called as its newest article says
     _stories(builder, state, {int(t.split(":")[1]) for t in touched if t.startswith("story:")})
     if builder.moves is not None:
         reports = {r["article_id"] for move in builder.moves for r in move["reports"]}

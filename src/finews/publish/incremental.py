@@ -141,7 +141,7 @@ class Output:
     def keep(self, relative: str) -> bool:
         """Carry a page over unchanged from the last build; False when the last build did not make it.
 
-        The manifest is trusted: checking that each of 100k kept files is still there took 15 s of a
+        The state is trusted: checking that each of 100k kept files is still there took 15 s of a
         60 s build. A file removed behind the builder's back comes back with a ``--full`` build.
         """
         hashed = self.old_files.get(relative)

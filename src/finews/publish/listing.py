@@ -1,6 +1,6 @@
 """The pages of a listing (the home page, a source, a category, a day, a company …), made incrementally.
 
-The manifest keeps each listing's article ids, oldest first; pages numbered from the oldest whose
+The build state keeps each listing's article ids, oldest first; pages numbered from the oldest whose
 articles did not come, go, move or change are carried over without being looked at.
 """
 

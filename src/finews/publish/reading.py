@@ -1,11 +1,12 @@
 """The site from the archive, reading no more of it than changed since the last build.
 
 Reading 100k full articles takes seconds, and even their light columns take 20 s on SQLite (it
-walks past each row's text to reach the columns after it). The last build keeps in its manifest
-what the list pages and feeds need of every article (:data:`.site.Cached`) and when it read the
-archive; the next one asks the archive only for the articles changed since then (the indexed
-``changed_at``), the ids of the published ones and the story of each (both read from indexes), and
-loads the full text only of the pages it renders and the feeds' newest entries.
+walks past each row's text to reach the columns after it). The last build keeps in its state
+(:mod:`.state`) what the list pages and feeds need of every article (:data:`.site.Cached`) and when
+it read the archive; the next one asks the archive only for the articles changed since then (the
+indexed ``changed_at``), the ids of the published ones and the story of each (both read from
+indexes), and loads the full text only of the pages it renders and the feeds' newest entries.
+A few changes are put in place by :mod:`.delta`; more go through the streaming build.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from pathlib import Path
 from ..config import Config
 from ..model import Article
 from ..store.queries import confident_mentions, light_articles, published_ids, story_members
+from .build import build_site
 from .delta import LIMIT, Fallback, build_delta, changed_contexts
 from .records import C_ID, C_SORT, C_STORY, Cached, sort_key
-from .site import SiteReport, build_site
+from .site import SiteReport
 from .state import BuildState
 from .theme import environment, site_fingerprint, theme_folder
 

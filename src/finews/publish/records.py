@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from ..model import Article
 from .incremental import digest
 
-# What the last build kept of an unchanged article (a JSON list in the manifest), so the next build
+# What the last build kept of an unchanged article (a row of the build state), so the next build
 # need not read it from the archive: the fields below, by position.
 Cached = list
 (

@@ -106,7 +106,7 @@ def plan(previous: dict | None, pages: list[str], rendered: set[str], *, bundle_
 
 
 def previous_bundles(previous: dict | None) -> list[str]:
-    """The shard folders the last full index made (a manifest from before shards names none: one)."""
+    """The shard folders the last full index made (a state from before shards names none: one)."""
     return list((previous or {}).get("bundles") or [BUNDLE])
 
 

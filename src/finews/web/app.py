@@ -13,7 +13,9 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
 from starlette.routing import Match, Mount
+from starlette.types import Scope
 
 from .. import __version__
 from ..config import Config
@@ -132,5 +134,14 @@ def create_app(config: Config, *, admin_token: str | None = None) -> FastAPI:
         return PlainTextResponse("ok")
 
     app.mount("/live/static", StaticFiles(packages=[("finews.web", "static")]), name="live-static")
-    app.mount("/", StaticFiles(directory=site, html=True, check_dir=False), name="site")
+    app.mount("/", SiteFiles(directory=site, html=True, check_dir=False), name="site")
     return app
+
+
+class SiteFiles(StaticFiles):
+    """The built site, without the builder's own files (``.finews-state.db``, the journal, temporaries)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if any(part.startswith(".") for part in path.replace("\\", "/").split("/")):
+            raise HTTPException(status_code=404)
+        return await super().get_response(path, scope)
