@@ -1,5 +1,6 @@
 """A build after a change reads, loads and renders only what changed, and makes the site a full build makes."""
 
+import random
 import shutil
 from dataclasses import replace
 from datetime import timedelta
@@ -135,3 +136,43 @@ def test_entities_stories_and_other_reports_reach_the_same_site_as_a_full_build(
     shutil.rmtree(full)
     build_from_archive(config, archive, full, search=False, full=True)
     assert _files(site) == _files(full)
+
+
+def test_rounds_of_random_changes_keep_the_site_a_full_build_makes(tmp_path, archive, monkeypatch):
+    rng = random.Random(7)
+    streamed: list[int] = []
+    monkeypatch.setattr(reading, "build_site", lambda *a, **k: streamed.append(1) or build_site(*a, **k))
+    config = make_config(tmp_path, SOURCES, site={"per_page": 3, "feed_items": 4})
+    site, full = tmp_path / "site", tmp_path / "full"
+    archive.save([_stored(i) for i in reversed(range(30))])
+    build_from_archive(config, archive, site, search=False)
+    people = ["张三", "李四", "王五"]
+    made = 30
+    for _ in range(4):
+        with archive.engine.connect() as conn:
+            ids = dict(conn.execute(select(articles.c.slug, articles.c.id)).all())
+        fresh = [_stored(made + n) for n in range(rng.randint(1, 4))]
+        fresh += [replace(_stored(n), title=f"第{n}条：第{made}轮改了标题") for n in rng.sample(range(made), 2)]
+        archive.save(fresh)
+        made += len(fresh)
+        with archive.engine.connect() as conn:
+            ids = dict(conn.execute(select(articles.c.slug, articles.c.id)).all())
+        newest = ids[str(made - 4)] if str(made - 4) in ids else ids[str(made - 3)]
+        with archive.engine.begin() as conn:
+            picked = rng.sample(sorted(ids.values()), 3)
+            conn.execute(insert(mentions), [_mention(i, "person", rng.choice(people), "") for i in picked])
+            names = [rng.choice(["贵州茅台", "茅台"]) for _ in picked]  # a new name renames the company
+            conn.execute(insert(mentions), [_mention(i, "company", "600519.SH", n) for i, n in zip(picked, names)])
+            # the newest article turns out to be another report of an old one
+            conn.execute(update(articles).where(articles.c.id == ids[str(made - 3)])
+                         .values(duplicate_of=rng.choice(sorted(ids.values())[:10])))  # fmt: skip
+            conn.execute(update(articles).where(articles.c.id.in_(rng.sample(sorted(ids.values()), 2)))
+                         .values(story_id=newest))  # fmt: skip
+        if rng.random() < 0.3:  # an article taken out of the archive
+            with archive.engine.begin() as conn:
+                conn.execute(delete(articles).where(articles.c.id == rng.choice(sorted(ids.values()))))
+        assert build_from_archive(config, archive, site, search=False).incremental
+        shutil.rmtree(full, ignore_errors=True)
+        build_from_archive(config, archive, full, search=False, full=True)
+        assert _files(site) == _files(full)
+    assert len(streamed) < 1 + 4 + 4  # besides the first and the full builds, most rounds went in place

@@ -205,6 +205,9 @@ def _apply(
     placed = [(e.folder, article_id) for article_id, (_, found, _) in builder.placed.items() for e in found]
     state.put_entities(new_entities, placed)
     for record in builder.records:
+        before = old.get(record[C_ID])
+        if before is not None and before[C_SLUG] != record[C_SLUG]:  # its page moved
+            builder.output.remove(f"a/{before[C_SLUG]}.html")
         folders = [e.folder for e in builder.placed[record[C_ID]][1]]
         touched |= memberships(record, folders)
         months.add(record[C_TIME][:7])

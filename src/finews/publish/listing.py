@@ -42,7 +42,7 @@ def paginate(
         list_page(builder, f"{base}index.html", front, heading=heading, feed=feed, category=category, number=0,
                        up="", newer=None, older=f"page/{sealed}/index.html" if sealed else None)  # fmt: skip
     # a build that does not list every file leaves the pages that stay the same alone, unread
-    for number in range(1 if complete else same + 1, sealed + 1):
+    for number in range(1 if complete else max(1, same + 1), sealed + 1):
         path = f"{base}page/{number}/index.html"
         if number <= same and builder.output.carry(path):
             builder.sitemap.append((path, stamp(items[total - number * per].time)))
