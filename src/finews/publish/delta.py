@@ -11,6 +11,7 @@ change) gives way to the streaming build, which makes the same site.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from .records import (
     C_CATEGORY_NAME,
     C_ID,
     C_SLUG,
+    C_SORT,
     C_SOURCE,
     C_STORY,
     C_SUMMARY,
@@ -80,6 +82,7 @@ class DeltaBuilder(_Builder):
             self.entities[(kind, key)] = EntityPage(kind, key, name, folder, [])
         self.item_cache: dict[int, Item] = {}
         self.newest: datetime | None = None
+        self.total = 0  # articles the site has
 
     def newest_time(self) -> datetime | None:
         return self.newest
@@ -175,7 +178,7 @@ def build_delta(
         output.rollback()
         state.undo()
         raise
-    return SiteReport(articles=len(state.article_ids()), pages=builder.pages, written=output.written,
+    return SiteReport(articles=builder.total, pages=builder.pages, written=output.written,
                       unchanged=output.unchanged, rendered=len(builder.rendered), indexed=indexed,
                       incremental=True, search_seconds=builder.search_seconds)  # fmt: skip
 
@@ -191,8 +194,10 @@ def _apply(
     old = state.records_by_id([*changed_ids, *removed])
     touched: set[str] = set()
     months: set[str] = set()
+    was_in: dict[int, set[str]] = {}
     for article_id, record in old.items():
-        touched |= memberships(record, state.folders_of(article_id))
+        was_in[article_id] = memberships(record, state.folders_of(article_id))
+        touched |= was_in[article_id]
         months.add(record[C_TIME][:7])
     for article_id in removed:
         builder.output.remove(f"a/{old[article_id][C_SLUG]}.html")
@@ -204,14 +209,25 @@ def _apply(
                     if k not in builder.stored_entities]  # fmt: skip
     placed = [(e.folder, article_id) for article_id, (_, found, _) in builder.placed.items() for e in found]
     state.put_entities(new_entities, placed)
+    # where articles join listings; those that left one, or moved in time, make it read back in order
+    arrivals: dict[str, list[tuple[str, int]]] = {}
+    moved = set(removed)
     for record in builder.records:
         before = old.get(record[C_ID])
         if before is not None and before[C_SLUG] != record[C_SLUG]:  # its page moved
             builder.output.remove(f"a/{before[C_SLUG]}.html")
         folders = [e.folder for e in builder.placed[record[C_ID]][1]]
-        touched |= memberships(record, folders)
+        joined = memberships(record, folders)
+        touched |= joined
+        left = was_in.get(record[C_ID], set())
+        if before is not None and (before[C_SORT] != record[C_SORT] or left - joined):
+            moved.add(record[C_ID])
+        for folder in joined - left:
+            arrivals.setdefault(folder, []).append((record[C_SORT], record[C_ID]))
         months.add(record[C_TIME][:7])
-    _listings(builder, state, touched)
+    for listed in arrivals.values():
+        listed.sort()
+    _listings(builder, state, touched, arrivals, moved)
     stored = builder.stored_entities
     named = [(e.folder, e.kind, e.key, e.name) for k, e in builder.entities.items()
              if stored.get(k) != (e.folder, e.name)]  # fmt: skip
@@ -228,7 +244,11 @@ def _apply(
     builder.static(theme)
     if builder.search_plan is None:
         return False
-    return _search(builder, state, builder.search_plan)
+    started = time.perf_counter()
+    try:
+        return _search(builder, state, builder.search_plan)
+    finally:
+        builder.search_seconds = time.perf_counter() - started
 
 
 def _sitemap(builder: DeltaBuilder, state: BuildState, months: set[str]) -> None:
@@ -246,18 +266,41 @@ def _sitemap(builder: DeltaBuilder, state: BuildState, months: set[str]) -> None
             builder.output.remove(path)
 
 
-def _listings(builder: DeltaBuilder, state: BuildState, touched: set[str]) -> None:
+def _appended(builder: DeltaBuilder, state: BuildState, folder: str, arrivals: list[tuple[str, int]],
+              moved: set[int]) -> list[int] | None:  # fmt: skip
+    """A listing's ids when the changes only add articles newer than its newest (news arriving), else None.
+
+    Then the stored ids are read from one row, where reading them back in order took a scan of the
+    listing's articles (100k for the home page).
+    """
+    old = builder.old_lists.get(folder)
+    if not old or not old[1] or (moved and moved.intersection(old[1])):
+        return None
+    if not arrivals:
+        return list(old[1])  # its articles changed in place
+    newest = state.records_by_id([old[1][-1]]).get(old[1][-1])
+    if newest is None or arrivals[0] <= (newest[C_SORT], newest[C_ID]):
+        return None
+    return [*old[1], *(article_id for _, article_id in arrivals)]
+
+
+def _listings(builder: DeltaBuilder, state: BuildState, touched: set[str], arrivals: dict[str, list[tuple[str, int]]],
+              moved: set[int]) -> None:  # fmt: skip
     site = builder.site
-    home = state.ordered_ids()
+    home = _appended(builder, state, "", arrivals.get("", []), moved) or state.ordered_ids()
     if not home:
         raise Fallback("the site has no article left")
     builder.newest = builder.items_of([home[-1]])[0].time
+    builder.total = len(home)
     positions = {article_id: n for n, article_id in enumerate(reversed(home[-builder.content_budget :]))}
     feeds: dict[str, tuple[str, list[int]]] = {}
     entities = {e.folder: e for e in builder.entities.values()}
     for folder in sorted(t for t in touched if not t.startswith("story:")):
         kind = folder.split("/", 1)[0]
-        if folder == "":
+        ids = _appended(builder, state, folder, arrivals.get(folder, []), moved)
+        if ids is not None:
+            pass
+        elif folder == "":
             ids = home
         elif kind == "source":
             ids = state.ordered_ids("source = ?", (folder[7:-1],))
@@ -298,12 +341,20 @@ def _listings(builder: DeltaBuilder, state: BuildState, touched: set[str]) -> No
     for folder, (title, ids) in feeds.items():
         _feed(builder, state, folder, title, ids, positions)
     if any(t.startswith("archive/") for t in touched):
-        days = [(date.fromisoformat(day), count) for day, count in state.day_counts()]
-        pages.archive_index(builder, days, builder.newest)
+        days = sorted(_sizes(builder, state, "archive/").items(), reverse=True)
+        counted_days = [(date.fromisoformat(folder[8:-1].replace("/", "-")), count) for folder, count in days]
+        pages.archive_index(builder, counted_days, builder.newest)
     if builder.mentions is not None:  # its date is the site's newest article's, as on every build
-        counts = state.entity_counts()
+        counts = {**_sizes(builder, state, "company/"), **_sizes(builder, state, "person/")}
         counted = [(e, counts[e.folder]) for e in builder.entities.values() if e.folder in counts]
         pages.entity_indexes(builder, counted, builder.newest)
+
+
+def _sizes(builder: DeltaBuilder, state: BuildState, prefix: str) -> dict[str, int]:
+    """Articles per listing under ``prefix``, as this build leaves them."""
+    sizes = state.list_sizes(prefix)
+    sizes.update((folder, len(ids)) for folder, (_, ids) in builder.listings.items() if folder.startswith(prefix))
+    return {folder: size for folder, size in sizes.items() if size}
 
 
 def _shrink(builder: DeltaBuilder, folder: str, count: int) -> None:
@@ -343,8 +394,11 @@ def _stories(builder: DeltaBuilder, state: BuildState, stories: set[int]) -> Non
 
 
 def _plan(builder: DeltaBuilder, state: BuildState) -> Plan:
-    articles = [f"a/{slug}.html" for slug in state.slugs()]
+    """The search plan: every article page is in the last index or its delta, or was rendered now."""
     previous = builder.previous_search
+    gone = {p for p in builder.output.removed if p.startswith("a/") and p not in builder.output.files}
+    known = [*(previous or {}).get("main", []), *(previous or {}).get("delta", []), *sorted(builder.rendered)]
+    articles = [p for p in dict.fromkeys(known) if p not in gone]
     there = all((builder.out / b / "pagefind-entry.json").is_file() for b in previous_bundles(previous))
     return plan(previous, articles, builder.rendered, bundle_there=there)
 

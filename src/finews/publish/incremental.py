@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import PublishError
-from .atomic import remove_stale_temporaries, sync_folder, write_atomic, write_error
+from .atomic import remove_stale_temporaries, sync_files, sync_folder, write_atomic, write_error
 from .state import BuildState, committed_build
 
 JOURNAL = ".finews-journal"
+FEW = 500  # files a build flushes one by one; past that, the whole file system at once
 
 
 def digest(data: bytes | str) -> str:
@@ -177,7 +178,11 @@ class Output:
             self._journal(relative)
             (self.root / relative).unlink(missing_ok=True)
             _prune_empty(self.root, (self.root / relative).parent)
-        sync_folder(self.root)  # the pages are on disk before the state says they are there
+        # the pages are on disk before the state says they are there
+        if self.complete or len(self.written_paths) > FEW:
+            sync_folder(self.root)
+        else:
+            sync_files(self.root, self.written_paths)
         paths = self.files.keys() | self.inputs.keys()
         if self.complete:
             state.put_files((p, self.files.get(p, ""), self.inputs.get(p)) for p in paths)

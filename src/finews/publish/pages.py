@@ -10,6 +10,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from html import escape
 from typing import TYPE_CHECKING
 
 from .incremental import digest
@@ -159,7 +160,6 @@ def write_sitemaps(
     """
     base = builder.site.base_url.rstrip("/")
     prefix = f"{base}/" if base else ""
-    template = builder.env.get_template("sitemap.xml")
     output = builder.output
 
     def write(path: str, part: list[tuple[str, str]]) -> None:
@@ -167,7 +167,7 @@ def write_sitemaps(
         output.inputs[path] = inputs
         if output.old_inputs.get(path) == inputs and output.carry(path):
             return
-        output.write(path, template.render(urls=[{"loc": prefix + loc, "lastmod": when} for loc, when in part]))
+        output.write(path, _urlset(prefix, part))
 
     if sum(counts.values()) + len(pages) <= SITEMAP_LIMIT:
         write("sitemap.xml", [entry for month in sorted(counts) for entry in articles_of(month)] + pages)
@@ -187,11 +187,27 @@ def write_sitemaps(
         for number, name in enumerate(names):
             write(name, pages[number * SITEMAP_LIMIT : (number + 1) * SITEMAP_LIMIT])
         files += names
-        output.write("sitemap.xml", template.render(sitemaps=[{"loc": f"{prefix}{name}"} for name in files]))
+        listed = "".join(f"  <sitemap><loc>{escape(prefix + name)}</loc></sitemap>\n" for name in files)
+        output.write("sitemap.xml", f'{_XML}<sitemapindex xmlns="{_SITEMAPS}">\n{listed}</sitemapindex>\n')
     lines = ["User-agent: *", "Allow: /"]
     if base:  # the protocol wants an absolute URL here
         lines += ["", f"Sitemap: {prefix}sitemap.xml"]
     output.write("robots.txt", "\n".join(lines) + "\n")
+
+
+_XML = '<?xml version="1.0" encoding="utf-8"?>\n'
+_SITEMAPS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def _urlset(prefix: str, urls: list[tuple[str, str]]) -> str:
+    """A sitemap file (made here, not by a template: a file is up to 50,000 URLs and is made often)."""
+    lines = [
+        f"  <url><loc>{escape(prefix + loc)}</loc><lastmod>{when}</lastmod></url>\n"
+        if when
+        else f"  <url><loc>{escape(prefix + loc)}</loc></url>\n"
+        for loc, when in urls
+    ]
+    return f'{_XML}<urlset xmlns="{_SITEMAPS}">\n{"".join(lines)}</urlset>\n'
 
 
 def _parts(stem: str, count: int) -> list[str]:

@@ -99,7 +99,8 @@ def _delta(
     """Publish what changed since the last build into its site, reading only the listings it reaches."""
     since = datetime.fromisoformat(state.get("read_at")) - MARGIN
     published = set(published_ids(engine))  # type: ignore[arg-type]
-    known = set(state.article_ids())
+    home = state.listing("")  # every article the site has, in one row
+    known = {i for i in home[1] if i is not None} if home else set(state.article_ids())
     stories, before = story_members(engine), state.stories()  # type: ignore[arg-type]
     # a story is set without touching changed_at, and so are other reports and entities found later
     again = {i for i in stories.keys() | before.keys() if stories.get(i) != before.get(i)}

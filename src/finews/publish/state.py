@@ -36,6 +36,7 @@ CREATE INDEX articles_source ON articles(source, sort, id);
 CREATE INDEX articles_category ON articles(category, sort, id);
 CREATE INDEX articles_time ON articles(time);
 CREATE INDEX articles_story ON articles(story) WHERE story IS NOT NULL;
+CREATE INDEX articles_context ON articles(id) WHERE context != '';
 CREATE TABLE lists(folder TEXT PRIMARY KEY, head TEXT NOT NULL, ids BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE entities(folder TEXT PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL)
     WITHOUT ROWID;
@@ -54,6 +55,8 @@ def pack(ids: Sequence[int | None]) -> bytes:
 def unpack(blob: bytes) -> list[int | None]:
     values = array("q")
     values.frombytes(blob)
+    if -1 not in values:  # ids from an archive are never missing
+        return values.tolist()  # type: ignore[return-value]
     return [None if i == -1 else i for i in values]
 
 
@@ -160,6 +163,11 @@ class BuildState:
 
     def lists(self) -> dict[str, list]:
         return {folder: [head, unpack(ids)] for folder, head, ids in self.db.execute("SELECT * FROM lists")}
+
+    def list_sizes(self, prefix: str) -> dict[str, int]:
+        """How many articles each listing under ``prefix`` had (from its ids, not by reading them)."""
+        query = "SELECT folder, length(ids) / 8 FROM lists WHERE folder >= ? AND folder < ?"
+        return dict(self.db.execute(query, (prefix, f"{prefix}\U0010ffff")))
 
     def entities(self) -> dict[tuple[str, str], tuple[str, str]]:
         """(kind, key) → (folder, name)."""

@@ -230,29 +230,40 @@ def light_articles(
     (by the indexed ``changed_at``) and those in ``ids`` when either is given."""
     columns = [c for c in articles.c if c.name not in _HEAVY]
     blanks = [literal("").label(name) for name in _HEAVY[:2]]
-    query = select(*columns, *blanks, literal("[]").label("annotations"), literal(None).label("fingerprint")).where(
-        articles.c.duplicate_of.is_(None)
-    )
-    wanted = sorted(ids or ())
+    light = select(*columns, *blanks, literal("[]").label("annotations"), literal(None).label("fingerprint"))
+    query = light.where(articles.c.duplicate_of.is_(None))
     if since is None and ids is None:
-        batches = [query]
-    else:
-        batches = [query.where(articles.c.changed_at >= naive_utc(since))] if since is not None else []
-        batches += [query.where(articles.c.id.in_(wanted[i : i + 500])) for i in range(0, len(wanted), 500)]
-    seen: set[int] = set()
+        with engine.connect() as conn:
+            for row in conn.execution_options(stream_results=True, yield_per=2000).execute(query.order_by(*_NEWEST)):
+                yield article_from_row(row)
+        return
+    # linked copies are skipped below, not in SQL: with "duplicate_of IS NULL" there SQLite picks
+    # that index (nearly every row) over changed_at's and reads the whole table
+    wanted = sorted(ids or ())
+    batches = [light.where(articles.c.changed_at >= naive_utc(since))] if since is not None else []
+    batches += [query.where(articles.c.id.in_(wanted[i : i + 500])) for i in range(0, len(wanted), 500)]
+    # a few rows: sorted here, because with ORDER BY SQLite walks the sort_at index over every row
+    # rather than the changed_at (or id) index over the few asked for
+    found: dict[int, Any] = {}
     with engine.connect() as conn:
         for batch in batches:
-            ordered = batch.order_by(*_NEWEST)
-            for row in conn.execution_options(stream_results=True, yield_per=2000).execute(ordered):
-                if len(batches) == 1 or row.id not in seen:
-                    seen.add(row.id)
-                    yield article_from_row(row)
+            for row in conn.execute(batch):
+                if row.duplicate_of is None:
+                    found[row.id] = row
+    for row in sorted(found.values(), key=lambda r: (r.sort_at, r.id), reverse=True):
+        yield article_from_row(row)
 
 
 def published_ids(engine: Engine) -> list[int]:
     """Ids of the published (not linked) articles: read from the duplicate_of index, not the rows."""
     with engine.connect() as conn:
-        return list(conn.execute(select(articles.c.id).where(articles.c.duplicate_of.is_(None))).scalars())
+        # the driver's cursor straight: 100k rows through SQLAlchemy's result layer took 0.3 s
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute("SELECT id FROM articles WHERE duplicate_of IS NULL")
+            return [row[0] for row in cursor.fetchall()]
+        finally:
+            cursor.close()
 
 
 def story_members(engine: Engine) -> dict[int, int]:

@@ -272,12 +272,14 @@ class SQLArchive:
 
     def also_reported(self) -> dict[int, list[Article]]:
         """For each first report, the other sources' near-duplicates linked to it, oldest first."""
-        query = select(articles).where(articles.c.duplicate_of.is_not(None)).order_by(articles.c.sort_at)
-        groups: dict[int, list[Article]] = {}
+        # no ORDER BY: SQLite would then walk the sort_at index over every row instead of the
+        # duplicate_of index over the few linked ones (0.4 s on 100k articles); sorted here instead
+        query = select(articles).where(articles.c.duplicate_of > 0)  # "IS NOT NULL" would not use the index
+        groups: dict[int, list[tuple[datetime, int, Article]]] = {}
         with self.engine.connect() as conn:
             for row in conn.execute(query):
-                groups.setdefault(row.duplicate_of, []).append(article_from_row(row))
-        return groups
+                groups.setdefault(row.duplicate_of, []).append((row.sort_at, row.id, article_from_row(row)))
+        return {root: [article for *_, article in sorted(copies)] for root, copies in groups.items()}
 
     # -- understanding ------------------------------------------------------------------------
     def recent_fingerprints(self, since: datetime) -> Iterator[StoredFingerprint]:
