@@ -1,15 +1,20 @@
 """A build after a change reads, loads and renders only what changed, and makes the site a full build makes."""
 
+import json
 import random
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import delete, insert, select, update
 
 from finews.publish import listing, reading
 from finews.publish.build import build_site
+from finews.publish.incremental import JOURNAL, recover
 from finews.publish.reading import build_from_archive
 from finews.publish.state import STATE
 from finews.store.schema import articles, mentions
@@ -28,7 +33,11 @@ def _stored(i: int):
 
 
 def _files(site: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*") if p.is_file() and p.name != STATE}
+    return {
+        str(p.relative_to(site)): p.read_bytes()
+        for p in site.rglob("*")
+        if p.is_file() and not p.name.startswith(STATE)
+    }
 
 
 def test_a_new_article_costs_the_same_on_a_small_or_a_large_site(tmp_path, archive, monkeypatch):
@@ -162,7 +171,9 @@ def test_rounds_of_random_changes_keep_the_site_a_full_build_makes(tmp_path, arc
             picked = rng.sample(sorted(ids.values()), 3)
             conn.execute(insert(mentions), [_mention(i, "person", rng.choice(people), "") for i in picked])
             names = [rng.choice(["贵州茅台", "茅台"]) for _ in picked]  # a new name renames the company
-            conn.execute(insert(mentions), [_mention(i, "company", "600519.SH", n) for i, n in zip(picked, names)])
+            conn.execute(
+                insert(mentions), [_mention(i, "company", "600519.SH", n) for i, n in zip(picked, names, strict=True)]
+            )
             # the newest article turns out to be another report of an old one
             conn.execute(update(articles).where(articles.c.id == ids[str(made - 3)])
                          .values(duplicate_of=rng.choice(sorted(ids.values())[:10])))  # fmt: skip
@@ -176,3 +187,48 @@ def test_rounds_of_random_changes_keep_the_site_a_full_build_makes(tmp_path, arc
         build_from_archive(config, archive, full, search=False, full=True)
         assert _files(site) == _files(full)
     assert len(streamed) < 1 + 4 + 4  # besides the first and the full builds, most rounds went in place
+
+
+KILL = """
+import json, os, sys
+from pathlib import Path
+from finews.config import config_from_dict
+from finews.publish import delta, incremental
+from finews.publish.reading import build_from_archive
+from finews.store import open_archive
+where = sys.argv[1]
+def die(*args, **kwargs):
+    os._exit(9)
+if where == "before":  # pages written, state not committed
+    delta.pages.write_sitemaps = die
+else:  # state committed, journal not yet dropped
+    incremental.shutil.rmtree = die
+with open_archive(Path(sys.argv[2])) as archive:
+    config = config_from_dict(json.loads(sys.argv[3]), base_dir=Path(sys.argv[5]))
+    build_from_archive(config, archive, Path(sys.argv[4]), search=False)
+"""
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_a_killed_build_in_place_is_undone_or_kept_whole(tmp_path, archive, where):
+    settings = {"sources": SOURCES, "site": {"per_page": 3, "feed_items": 5}}
+    config = make_config(tmp_path, SOURCES, site=settings["site"])
+    site = tmp_path / "site"
+    archive.save([_stored(i) for i in reversed(range(20))])
+    build_from_archive(config, archive, site, search=False)
+    before = _files(site)
+    archive.save([_stored(20), replace(_stored(5), title="第5条新闻：改了标题")])
+    script = tmp_path / "kill.py"
+    script.write_text(KILL, encoding="utf-8")
+    command = [sys.executable, str(script), where, str(tmp_path / "archive.db"), json.dumps(settings), str(site)]
+    killed = subprocess.run([*command, str(tmp_path)], capture_output=True, text=True)
+    assert killed.returncode == 9, killed.stderr
+    assert (site / JOURNAL).is_dir()
+    recovered = recover(site)
+    assert recovered == (where == "before")  # a build whose state committed is whole: nothing to undo
+    if where == "before":
+        assert _files(site) == before
+    assert build_from_archive(config, archive, site, search=False).incremental
+    full = tmp_path / "full"
+    build_from_archive(config, archive, full, search=False, full=True)
+    assert _files(site) == _files(full)
