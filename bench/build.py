@@ -1,16 +1,26 @@
-"""Site build benchmark: finews against Jekyll and Hugo on the same posts, full and incremental.
+"""Site build benchmark: finews against Jekyll, Hugo and Hexo on the same posts, full and incremental.
 
 The archive is made as ``bench/search.py`` makes it: every real item of the niles corpus
 (cnBeta, 知乎, InfoQ …), repeated with varied URLs, titles and dates up to ``--articles``
 (default 10,000). finews builds its site from it; the same articles are exported with finews'
 Jekyll exporter into a Jekyll site and a Hugo site (minimal layouts written here: a page per
-post plus an index of the newest). Then 100 new articles are added and each tool builds again:
-finews incrementally, ``jekyll build --incremental``, and Hugo (which always builds in full).
-Last, on an archive of ``--large`` articles (default 100,000), one new article is published.
-Everything runs offline (Debian's /usr/bin/jekyll and /usr/bin/hugo).
+post plus an index of the newest), and with its Hexo exporter into a Hexo site (see
+``hexo_site.py``: Hexo is installed from npm once into ~/.cache/finews-bench/hexo; skipped, with
+the reason, when npm or its registry is not there). Then 100 new articles are added and each
+tool builds again: finews incrementally, ``jekyll build --incremental``, Hugo (which always
+builds in full) and ``hexo generate`` (which reuses its db.json). Last, on an archive of
+``--large`` articles (default 100,000), one new article is published. The builds run offline
+(Debian's /usr/bin/jekyll and /usr/bin/hugo, Hexo from the cache).
 
-Targets: a full build of 10k articles ≥ 5× faster than Jekyll and within 2× of Hugo; one new
-article published in < 2 s on a 100k archive.
+Like for like: finews' full build makes a Pagefind search index, which Hugo does not. So finews
+also builds its pages alone (``search=False``, a second site) against Hugo alone, and finews with
+search is set against "Hugo + Pagefind": Hugo's build, then the same Pagefind binary finews runs,
+run as a Hugo site runs it (``pagefind --site public``), indexing the post pages (their
+``data-pagefind-body``) as Chinese (``lang="zh-CN"``), as finews' pages are.
+
+Targets: a full build of 10k articles ≥ 5× faster than Jekyll and within 2× of Hugo (checked as
+finews against Hugo + Pagefind and finews' pages against Hugo's); one new article published in
+< 2 s on a 100k archive.
 
     python bench/build.py [--articles 10000] [--large 100000] [--large-archive /tmp/100k.db] [--skip-large]
 """
@@ -18,6 +28,7 @@ article published in < 2 s on a 100k archive.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -28,6 +39,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hexo_site
 from search import CORPUS
 from search import build as make_archive
 
@@ -35,6 +47,7 @@ from finews.config import config_from_dict
 from finews.model import Article
 from finews.publish import export_posts
 from finews.publish.reading import build_from_archive
+from finews.publish.search import executable as pagefind_binary
 from finews.store import open_archive
 
 SOURCES = [
@@ -63,7 +76,9 @@ unsafe = true
 """
 HUGO_SINGLE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{{ .Title }}</title></head>
-<body><h1>{{ .Title }}</h1><p>{{ .Date.Format "2006-01-02 15:04" }}</p>{{ .Content }}</body></html>
+<body><main data-pagefind-body><h1>{{ .Title }}</h1>
+<p>{{ .Date.Format "2006-01-02 15:04" }} · <span data-pagefind-filter="分类">{{ .Params.categories }}</span></p>
+{{ .Content }}</main></body></html>
 """
 HUGO_LIST = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{{ .Title }}</title></head><body><ul>
@@ -72,8 +87,8 @@ HUGO_LIST = """<!doctype html>
 """
 
 
-def config_for(folder: Path) -> object:
-    return config_from_dict({"sources": SOURCES, "site": {"output": str(folder / "site")}}, base_dir=folder)
+def config_for(folder: Path, site: str = "site") -> object:
+    return config_from_dict({"sources": SOURCES, "site": {"output": str(folder / site)}}, base_dir=folder)
 
 
 def add_articles(path: Path, count: int, tag: str) -> None:
@@ -106,19 +121,19 @@ def timed(label: str, action) -> float:  # type: ignore[no-untyped-def]
     return elapsed
 
 
-def finews_build(path: Path, folder: Path, *, full: bool, search: bool = True) -> str:
-    config = config_for(folder)
+def finews_build(path: Path, folder: Path, *, full: bool, search: bool = True, site: str = "site") -> str:
+    config = config_for(folder, site)
     with open_archive(path) as archive:
-        report = build_from_archive(config, archive, folder / "site", full=full, search=search)  # type: ignore[arg-type]
+        report = build_from_archive(config, archive, folder / site, full=full, search=search)  # type: ignore[arg-type]
     return (f"{report.pages} pages, {report.written} written, {report.unchanged} unchanged, "
             f"{report.rendered} rendered, index {'rebuilt' if report.indexed else 'kept'}"
             f"{f' ({report.search_seconds:.2f} s of it Pagefind)' if search else ''}")  # fmt: skip
 
 
-def export(path: Path, folder: Path) -> str:
+def export(path: Path, folder: Path, fmt: str = "jekyll") -> str:
     config = config_for(folder)
     with open_archive(path) as archive:
-        report = export_posts(archive.iter_articles(), "jekyll", folder / "jekyll", config)  # type: ignore[arg-type]
+        report = export_posts(archive.iter_articles(), fmt, folder / fmt, config)  # type: ignore[arg-type]
     return f"{report.written} posts written, {report.unchanged} unchanged"
 
 
@@ -153,22 +168,87 @@ def run(command: list[str], cwd: Path) -> str:
     return lines[-1] if lines else ""
 
 
-def compare(path: Path, folder: Path) -> dict[str, float]:
+def pagefind_hugo(folder: Path) -> str:
+    """Pagefind over Hugo's output as a Hugo site runs it: ``pagefind --site public``, with its summary."""
+    done = subprocess.run([str(pagefind_binary()), "--site", "public"], cwd=folder / "hugo", capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"pagefind --site public failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    entry = json.loads((folder / "hugo/public/pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
+    languages = {name: lang.get("page_count", 0) for name, lang in entry.get("languages", {}).items()}
+    return f"pages indexed by language: {languages}"
+
+
+def compare(path: Path, folder: Path) -> tuple[dict[str, float], str | None]:
+    """Each tool's build times by name; and why Hexo was left out, if it was."""
     skeletons(folder)
+    hexo_skipped = hexo_site.install()
+    if hexo_skipped:
+        print(f"  Hexo skipped: {hexo_skipped}", flush=True)
+    else:
+        hexo_site.skeleton(folder / "hexo")
     timed("export to Jekyll posts", lambda: export(path, folder))
     sync_hugo(folder)
+    if not hexo_skipped:
+        timed("export to Hexo posts", lambda: export(path, folder, "hexo"))
     results = {}
     results["finews full"] = timed("finews full build", lambda: finews_build(path, folder, full=True))
+    results["finews pages full"] = timed("finews full build, pages only (no search)", lambda: finews_build(
+        path, folder, full=True, search=False, site="pages"))  # fmt: skip
     results["jekyll full"] = timed("jekyll build (full)", lambda: run(
         ["/usr/bin/jekyll", "build", "--incremental", "--quiet"], folder / "jekyll"))  # fmt: skip
     results["hugo full"] = timed("hugo (full)", lambda: run(["/usr/bin/hugo", "--quiet"], folder / "hugo"))
+    results["pagefind on hugo full"] = timed("pagefind --site public (Hugo's)", lambda: pagefind_hugo(folder))
+    if not hexo_skipped:
+        results["hexo full"] = timed("hexo generate (full)", lambda: hexo_site.generate(folder / "hexo"))
     timed("add 100 articles to the archive", lambda: add_articles(path, 100, "plus"))
     timed("export the new posts", lambda: export(path, folder))
+    if not hexo_skipped:
+        timed("export the new Hexo posts", lambda: export(path, folder, "hexo"))
     results["finews +100"] = timed("finews incremental build", lambda: finews_build(path, folder, full=False))
+    results["finews pages +100"] = timed("finews incremental build, pages only", lambda: finews_build(
+        path, folder, full=False, search=False, site="pages"))  # fmt: skip
     results["jekyll +100"] = timed("jekyll build --incremental", lambda: run(
         ["/usr/bin/jekyll", "build", "--incremental", "--quiet"], folder / "jekyll"))  # fmt: skip
     results["hugo +100"] = timed("hugo (full again)", lambda: run(["/usr/bin/hugo", "--quiet"], folder / "hugo"))
-    return results
+    results["pagefind on hugo +100"] = timed("pagefind --site public (all again)", lambda: pagefind_hugo(folder))
+    if not hexo_skipped:
+        results["hexo +100"] = timed("hexo generate (db.json kept)", lambda: hexo_site.generate(folder / "hexo"))
+    for when in ("full", "+100"):
+        results[f"hugo + pagefind {when}"] = results[f"hugo {when}"] + results[f"pagefind on hugo {when}"]
+    return results, hexo_skipped
+
+
+ROWS = [("finews", "finews", "pages and feeds, and its Pagefind index (sharded)"),
+        ("finews pages", "finews pages", "the same, no search index"),
+        ("jekyll", "Jekyll", "no search index"), ("hugo", "Hugo", "no search index"),
+        ("hugo + pagefind", "Hugo + Pagefind", "then pagefind --site public, one process"),
+        ("hexo", "Hexo", "no search index")]  # fmt: skip
+
+
+def summary(r: dict[str, float], hexo_skipped: str | None) -> bool:
+    """The table and the ratios against the targets; whether the build targets are met."""
+    print(f"\n{'':18}{'full build':>12}{'+100 articles':>16}")
+    for key, name, note in ROWS:
+        if f"{key} full" in r:
+            print(f"{name:18}{r[f'{key} full']:>10.1f} s{r[f'{key} +100']:>14.1f} s   {note}")
+        else:
+            print(f"{name:18}{'skipped':>12}{'':16}   {hexo_skipped}")
+    faster = r["jekyll full"] / r["finews full"]
+    with_search = r["finews full"] / r["hugo + pagefind full"]
+    pages_only = r["finews pages full"] / r["hugo full"]
+    print(f"finews (with search) vs Jekyll (none): {faster:.1f}× faster (target ≥ 5×)")
+    print(f"finews vs Hugo + Pagefind, both with search: {with_search:.2f}× its time (target ≤ 2×)")
+    print(f"finews pages only vs Hugo, neither with search: {pages_only:.2f}× its time (target ≤ 2×)")
+    print(f"finews with search vs Hugo without (not like for like): {r['finews full'] / r['hugo full']:.2f}× its time")
+    print(f"+100 articles: finews {r['finews +100']:.1f} s vs Hugo + Pagefind {r['hugo + pagefind +100']:.1f} s "
+          f"({r['finews +100'] / r['hugo + pagefind +100']:.2f}×); pages only {r['finews pages +100']:.1f} s vs "
+          f"Hugo {r['hugo +100']:.1f} s ({r['finews pages +100'] / r['hugo +100']:.2f}×)")  # fmt: skip
+    if "hexo full" in r:
+        print(f"Hexo (no search) takes {r['hexo full'] / r['finews full']:.2f}× the time of finews with search, "
+              f"{r['hexo full'] / r['finews pages full']:.1f}× that of finews' pages only; +100 articles: "
+              f"{r['hexo +100'] / r['finews +100']:.1f}× finews' time")  # fmt: skip
+    return faster >= 5 and with_search <= 2 and pages_only <= 2
 
 
 def main() -> int:
@@ -190,19 +270,12 @@ def main() -> int:
         work.mkdir(parents=True, exist_ok=True)
         met = True
         if not args.skip_compare:
-            print(f"== {args.articles} articles: finews, Jekyll and Hugo on the same posts")
+            print(f"== {args.articles} articles: finews, Jekyll, Hugo and Hexo on the same posts")
             small = work / "small.db"
             if not small.exists():
                 make_archive(lambda: open_archive(small), args.articles)
-            r = compare(small, work / "small")
-            print(f"\n{'':14}{'full build':>12}{'+100 articles':>16}")
-            for tool in ("finews", "jekyll", "hugo"):
-                print(f"{tool:14}{r[f'{tool} full']:>10.1f} s{r[f'{tool} +100']:>14.1f} s")
-            faster = r["jekyll full"] / r["finews full"]
-            versus_hugo = r["finews full"] / r["hugo full"]
-            print(f"finews vs Jekyll: {faster:.1f}× faster (target ≥ 5×); vs Hugo: {versus_hugo:.1f}× its time "
-                  f"(target ≤ 2×)")  # fmt: skip
-            met = met and faster >= 5 and versus_hugo <= 2
+            results, hexo_skipped = compare(small, work / "small")
+            met = summary(results, hexo_skipped)
         if not args.skip_large:
             print(f"\n== one new article on {args.large} articles")
             large = work / "large.db"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the test suite drives for real: PostgreSQL 15 (with contrib, for pg_trgm)
-# and Chromium for the browser tests. Installed only when missing, so a second run costs nothing.
-# `bench/build.py` also wants hugo and jekyll: pass --bench to add them.
+# and Chromium for the browser tests, Node.js to run Pagefind's search script. Installed only when
+# missing, so a second run costs nothing. `bench/build.py` also wants hugo, jekyll and npm (for
+# Hexo): pass --bench to add them.
 set -euo pipefail
 
 wanted=(postgresql postgresql-contrib chromium fonts-noto-cjk)
@@ -15,6 +16,11 @@ for package in "${wanted[@]}"; do
         missing+=("$package")
     fi
 done
+# node and npm may come from another package than Debian's (NodeSource's nodejs holds both)
+command -v node >/dev/null || missing+=(nodejs)
+if [[ "${1:-}" == "--bench" ]]; then
+    command -v npm >/dev/null || missing+=(npm)
+fi
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 if [[ $(id -u) -ne 0 ]]; then

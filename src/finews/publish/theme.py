@@ -29,6 +29,7 @@ def environment(theme: Path | None = None) -> Environment:
         autoescape=select_autoescape(["html", "xml"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # a build makes its own Environment: no stat of each template per page
     )
     env.filters["search_label"] = search_label
     return env

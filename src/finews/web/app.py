@@ -142,6 +142,7 @@ class SiteFiles(StaticFiles):
     """The built site, without the builder's own files (``.finews-state.db``, the journal, temporaries)."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
-        if any(part.startswith(".") for part in path.replace("\\", "/").split("/")):
+        # "." is the site's root (its index.html); ".finews-state.db" and the like are not pages
+        if any(part.startswith(".") and part != "." for part in path.replace("\\", "/").split("/")):
             raise HTTPException(status_code=404)
         return await super().get_response(path, scope)
