@@ -51,3 +51,12 @@ def test_sources_page_shows_health(page, session: Session, news_desk: Desk) -> N
     page.wait_for_url("**/live/search")
     assert page.locator("#q").is_visible()
     assert not session.guard.outbound and not session.guard.dialogs
+
+
+def test_api_docs_render_offline(page, session: Session, news_desk: Desk) -> None:
+    response = page.goto(f"{news_desk.url}/api/docs")
+    assert "cdn" not in response.headers["content-security-policy"]
+    # Swagger UI draws the API's operations from the app's own bundle and schema
+    page.locator(".opblock-summary-path", has_text="/api/articles").first.wait_for()
+    assert page.locator(".opblock").count() >= 10
+    assert not session.guard.outbound and not session.guard.dialogs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 
 import httpx
 import pytest
@@ -178,7 +179,13 @@ def test_openapi_and_docs(served: Served) -> None:
     with served.client() as http:
         schema = http.get("/api/openapi.json").json()
         docs = http.get("/api/docs")
+        # Swagger UI comes from the app itself: no other host is named, and its files are there
+        sources = [s for s in re.findall(r'(?:src|href)="([^"]+)"', docs.text) if s != "data:,"]
+        assets = [http.get(source) for source in sources]
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    assert len(sources) == 2 and all(s.startswith("/api/docs-files/") for s in sources), sources
+    assert all(a.status_code == 200 and len(a.content) > 500 for a in assets)
+    assert "https:" not in docs.headers["content-security-policy"].split("img-src")[0]
     paths = schema["paths"]
     for path in ("/api/articles", "/api/articles/{article_id}", "/api/search", "/api/sources", "/api/stories",
                  "/api/stories/{story_id}", "/api/entities", "/api/entities/{key}/articles", "/api/events",

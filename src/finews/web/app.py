@@ -62,12 +62,20 @@ def _answers(app: FastAPI, request: Request, method: str) -> bool:
 
 
 DOCS = "/api/docs"
+DOCS_FILES = "/api/docs-files"  # Swagger UI's script and styles, from the fastapi-offline package
 
 
 def _docs_pages(app: FastAPI) -> dict[str, str]:
     """FastAPI's Swagger UI page and its OAuth redirect page, rendered once."""
     redirect = f"{DOCS}/oauth2-redirect"
-    ui = get_swagger_ui_html(openapi_url=app.openapi_url or "", title=f"{app.title} API", oauth2_redirect_url=redirect)
+    ui = get_swagger_ui_html(
+        openapi_url=app.openapi_url or "",
+        title=f"{app.title} API",
+        oauth2_redirect_url=redirect,
+        swagger_js_url=f"{DOCS_FILES}/swagger-ui-bundle.js",
+        swagger_css_url=f"{DOCS_FILES}/swagger-ui.css",
+        swagger_favicon_url="data:,",  # no icon rather than FastAPI's, which is on its web site
+    )
     return {DOCS: bytes(ui.body).decode(), redirect: bytes(get_swagger_ui_oauth2_redirect_html().body).decode()}
 
 
@@ -105,6 +113,8 @@ def create_app(config: Config, *, admin_token: str | None = None) -> FastAPI:
     docs = _docs_pages(app)
     for path, page in docs.items():
         app.add_api_route(path, _constant(page), methods=["GET"], include_in_schema=False)
+    # before /api/{rest}; Swagger UI 5, which reads OpenAPI 3.1 (swagger-ui-bundle's 4.15 does not)
+    app.mount(DOCS_FILES, StaticFiles(packages=[("fastapi_offline", "static")]), name="docs-files")
 
     @app.api_route("/api/{rest:path}", methods=list(_METHODS), include_in_schema=False)
     def unknown(request: Request, rest: str) -> None:

@@ -37,7 +37,6 @@ POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
-DOCS_CDN = "https://cdn.jsdelivr.net"  # where FastAPI's Swagger UI page loads its bundle from
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -57,13 +56,13 @@ def script_hashes(html: str) -> list[str]:
 
 
 def docs_policy(html: str) -> str:
-    """The policy of a generated docs page: its own inline scripts by hash, the CDN's bundle and styles."""
-    scripts = " ".join(["'self'", DOCS_CDN, *script_hashes(html)])
+    """The policy of a generated docs page: its own inline scripts by hash; its bundle and styles are the app's."""
+    scripts = " ".join(["'self'", *script_hashes(html)])
     return "; ".join(
         (
             "default-src 'self'",
             f"script-src {scripts}",
-            f"style-src 'self' {DOCS_CDN}",
+            "style-src 'self'",
             "img-src 'self' data: https:",
             "connect-src 'self'",
             "object-src 'none'",
