@@ -1,16 +1,20 @@
 import json
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 
 from finews.errors import PublishError
 from finews.extract import prepare
 from finews.model import Article
 from finews.publish import build_site, search
+from finews.publish.reading import build_from_archive
 from finews.publish.state import peek
+from finews.store.schema import articles
 
 from ..conftest import make_config
 
@@ -178,3 +182,27 @@ def test_a_site_without_a_word_to_search_builds_without_a_search_index(tmp_path)
     report = build_site([_article(0, "！？", "<p>。</p>")], config, tmp_path / "site")
     assert report.articles == 1 and (tmp_path / "site/a/0.html").is_file()
     assert not (tmp_path / "site/pagefind").exists()  # Pagefind refuses wordless pages; the build goes on
+
+
+def test_a_build_in_place_indexes_the_new_article_and_drops_a_removed_one(tmp_path, archive):
+    config = make_config(tmp_path, SOURCES)
+    site = tmp_path / "site"
+    stored = [_article(i, *t) for i, t in enumerate(TEXTS)][::-1]
+    for article in stored:
+        article.id = None
+    archive.save(stored)
+    build_from_archive(config, archive, site)
+    archive.save([replace(_article(3, "宁德时代扩产", "<p>宁德时代宣布新建电池工厂。</p>"), id=None)])
+    report = build_from_archive(config, archive, site)
+    assert report.incremental and report.rendered == 1 and report.indexed
+    found = _search(site, _merged(site), "宁德", "电池", "茅台")
+    assert found["宁德"] == ["a/3.html"] and sorted(found["电池"]) == ["a/2.html", "a/3.html"]
+    assert found["茅台"] == ["a/0.html"]
+
+    # an article taken out of the archive leaves the index too (the main index is made again)
+    with archive.engine.begin() as conn:
+        conn.execute(delete(articles).where(articles.c.slug == "0"))
+    report = build_from_archive(config, archive, site)
+    assert report.incremental and report.indexed
+    found = _search(site, _merged(site), "茅台", "宁德")
+    assert found["茅台"] == [] and found["宁德"] == ["a/3.html"]

@@ -81,6 +81,7 @@ class DeltaBuilder(_Builder):
         for (kind, key), (folder, name) in self.stored_entities.items():
             self.entities[(kind, key)] = EntityPage(kind, key, name, folder, [])
         self.item_cache: dict[int, Item] = {}
+        self.configured_categories = dict(self.category_names)  # the names the settings give
         self.newest: datetime | None = None
         self.total = 0  # articles the site has
 
@@ -113,7 +114,6 @@ class DeltaBuilder(_Builder):
 
     def item(self, record: list) -> Item:
         source = self.source(record[C_SOURCE])
-        self.category_names.setdefault(record[C_CATEGORY], record[C_CATEGORY_NAME])
         self.slugs[record[C_ID]] = record[C_SLUG]
         return Item(record[C_SLUG], record[C_TITLE], record[C_SOURCE], source.title, record[C_CATEGORY],
                     datetime.fromisoformat(record[C_TIME]), record[C_SUMMARY], record[C_ID])  # fmt: skip
@@ -126,11 +126,7 @@ def is_page(path: str) -> bool:
     """What the site's count of pages counts: its HTML pages and feeds, not its assets or search index."""
     if path.startswith(("static/", "pagefind")):
         return False
-    return path.endswith((".html", "/atom.xml", "/rss.xml", "/feed.json")) or path in (
-        "atom.xml",
-        "rss.xml",
-        "feed.json",
-    )
+    return path.endswith(".html") or path.rsplit("/", 1)[-1] in ("atom.xml", "rss.xml", "feed.json")
 
 
 def memberships(record: list, folders: list[str]) -> set[str]:
@@ -323,7 +319,7 @@ def _listings(builder: DeltaBuilder, state: BuildState, touched: set[str], arriv
         elif kind == "category":
             slug = folder[9:-1]
             # a category the settings do not name is called as its newest article says
-            name = builder.category_names.get(slug) or state.records_by_id([ids[-1]])[ids[-1]][C_CATEGORY_NAME]
+            name = builder.configured_categories.get(slug) or state.records_by_id([ids[-1]])[ids[-1]][C_CATEGORY_NAME]
             builder.paginate(folder, items, heading=name, feed=True, category=slug)
             feeds[folder] = (name, ids)
         elif kind == "archive":
