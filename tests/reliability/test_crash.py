@@ -145,7 +145,7 @@ def test_exports_and_site_match_the_archive_after_the_crashes(outcome: Outcome):
 
 
 def test_no_temporary_file_or_staging_folder_is_left_behind(outcome: Outcome):
-    own = ".finews-"  # the incremental build's own journal and manifest, not leftovers
+    own = ".finews-"  # the incremental build's own journal and state, not leftovers
     left = _leftovers(outcome.root / "posts") + _leftovers(outcome.root / "hexo")
     left += [p for p in _leftovers(outcome.root / "site") if not any(q.startswith(own) for q in p.parts)]
     left += [p for p in outcome.root.iterdir() if p.name.startswith(".site")]

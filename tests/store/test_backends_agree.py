@@ -150,5 +150,5 @@ def test_site_and_jekyll_posts_from_either_archive_are_the_same_files(both, tmp_
 
 
 def _built_by_pagefind(path: Path) -> bool:
-    """Pagefind's index (and the manifest listing its files) differs between two builds of one archive."""
+    """Pagefind's index (and the build state listing its files) differs between two builds of one archive."""
     return path.parts[:2] == ("site", "pagefind") or path.name == ".finews-state.db"

@@ -41,9 +41,26 @@ def build_from_archive(
     search: bool = True,
 ) -> SiteReport:
     """Build the site of everything ``archive`` holds into ``out_dir`` (incrementally when it can)."""
+    previous = None if full else BuildState.open(out_dir)
+    try:
+        return _build(config, archive, out_dir, previous, progress=progress, full=full, search=search)
+    finally:
+        if previous is not None:
+            previous.close()  # a build closes it when done; this is for one that failed before
+
+
+def _build(
+    config: Config,
+    archive: object,
+    out_dir: Path,
+    previous: BuildState | None,
+    *,
+    progress: Callable[[int], None] | None,
+    full: bool,
+    search: bool,
+) -> SiteReport:
     engine = getattr(archive, "engine", None)  # an archive not on SQL has no mentions and no light read
     started = datetime.now(UTC).replace(tzinfo=None)
-    previous = None if full else BuildState.open(out_dir)
     moves = archive.moves()  # type: ignore[attr-defined]
     mentions = confident_mentions(engine) if engine is not None else None
     also = archive.also_reported()  # type: ignore[attr-defined]
@@ -57,13 +74,15 @@ def build_from_archive(
         same = previous.get("fingerprint") == fingerprint
         if same and _has_cache(previous):
             try:
-                return _delta(config, archive, engine, out_dir, previous, also=also, moves=moves, mentions=mentions,
-                              fingerprint=fingerprint, theme=theme, search=search, started=started)  # fmt: skip
+                report = _delta(config, archive, engine, out_dir, previous, also=also, moves=moves,
+                                mentions=mentions, fingerprint=fingerprint, theme=theme, search=search,
+                                started=started)  # fmt: skip
             except Fallback:
                 pass  # the streaming build below makes the same site (the state is as the last build left it)
-            except BaseException:
-                previous.close()
-                raise
+            else:
+                if progress:
+                    progress(report.articles)
+                return report
         articles = _changed(engine, previous) if same and _has_cache(previous) else light_articles(engine)
     return build_site(
         articles,
