@@ -5,14 +5,15 @@ import random
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from finews.publish import listing, reading
+from finews.publish import listing, pages, reading
 from finews.publish.build import build_site
 from finews.publish.incremental import JOURNAL, recover
 from finews.publish.reading import build_from_archive
@@ -23,6 +24,7 @@ from ..conftest import make_config
 from .test_site_incremental import SOURCES, _article
 
 N = 60
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
 def _stored(i: int):
@@ -229,6 +231,32 @@ def test_a_killed_build_in_place_is_undone_or_kept_whole(tmp_path, archive, wher
     if where == "before":
         assert _files(site) == before
     assert build_from_archive(config, archive, site, search=False).incremental
+    full = tmp_path / "full"
+    build_from_archive(config, archive, full, search=False, full=True)
+    assert _files(site) == _files(full)
+
+
+def test_a_large_sitemap_is_split_by_month_and_a_new_article_rewrites_its_month_only(tmp_path, archive, monkeypatch):
+    monkeypatch.setattr(pages, "SITEMAP_LIMIT", 8)  # as 50,000 URLs would: files of 8
+    config = make_config(tmp_path, SOURCES, site={"per_page": 3, "feed_items": 5})
+    site = tmp_path / "site"
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    archive.save([replace(_stored(i), published=start + timedelta(days=3 * i)) for i in reversed(range(24))])
+    build_from_archive(config, archive, site, search=False)
+    index = ET.parse(site / "sitemap.xml").getroot()
+    files = [e.text.rsplit("/", 1)[-1] for e in index.iter(f"{SITEMAP}loc")]
+    assert files[:5] == ["articles-2026-01.xml", "articles-2026-01-2.xml", "articles-2026-02.xml",
+                         "articles-2026-02-2.xml", "articles-2026-03.xml"]  # 9, 10 and 5 articles  # fmt: skip
+    assert all(name.startswith("pages") for name in files[5:]) and len(files) > 6
+    urls = [u.text for name in files for u in ET.parse(site / "sitemap" / name).getroot().iter(f"{SITEMAP}loc")]
+    pages_there = {str(p.relative_to(site)) for p in site.rglob("*.html")}
+    assert sorted(urls) == sorted(pages_there)  # every page once, and nothing else
+    months = {name: (site / "sitemap" / name).stat().st_mtime_ns for name in files if name.startswith("articles")}
+
+    archive.save([replace(_stored(40), published=datetime(2026, 3, 20, 9, 0, tzinfo=UTC))])
+    assert build_from_archive(config, archive, site, search=False).incremental
+    rewritten = {n for n, t in months.items() if (site / "sitemap" / n).stat().st_mtime_ns != t}
+    assert rewritten == {"articles-2026-03.xml"}
     full = tmp_path / "full"
     build_from_archive(config, archive, full, search=False, full=True)
     assert _files(site) == _files(full)
