@@ -331,7 +331,7 @@ def _listings(builder: DeltaBuilder, state: BuildState, touched: set[str], arriv
             if name != entity.name and (entity.kind, entity.key) in builder.stored_entities:
                 raise Fallback(f"{folder} is now called {name}: every page mentioning it changes")
             entity.name = name
-            heading = entity.name if entity.name == entity.key else f"{entity.name}（{entity.key}）"
+            heading = pages.entity_heading(entity)
             builder.paginate(folder, items, heading=heading, feed=True)
             feeds[folder] = (f"{heading} · {site.title}", ids)
     for folder, (title, ids) in feeds.items():

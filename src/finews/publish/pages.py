@@ -48,9 +48,14 @@ def entity_pages(builder: _Builder) -> None:
     entity_indexes(builder, [(entity, len(entity.items)) for entity in entities], _newest(builder.items))
 
 
+def entity_heading(entity: EntityPage) -> str:
+    """A company as 贵州茅台（600519.SH）, a person by name."""
+    return entity.name if entity.name == entity.key else f"{entity.name}（{entity.key}）"
+
+
 def entity_listing(builder: _Builder, entity: EntityPage, items: Sequence[Item]) -> None:
     """A company's or a person's pages and feeds (``items`` newest first)."""
-    heading = entity.name if entity.name == entity.key else f"{entity.name}（{entity.key}）"
+    heading = entity_heading(entity)
     builder.paginate(entity.folder, items, heading=heading, feed=True)
     builder.feed(entity.folder, f"{heading} · {builder.site.title}")
 
