@@ -176,27 +176,13 @@ class BuildState:
     def folders_of(self, article_id: int) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT folder FROM mentions WHERE id = ?", (article_id,))]
 
-    def entity_counts(self) -> dict[str, int]:
-        return dict(self.db.execute("SELECT folder, count(*) FROM mentions GROUP BY folder"))
-
-    def day_counts(self) -> list[tuple[str, int]]:
-        """(YYYY-MM-DD, articles) newest day first (Beijing time, as the pages show it)."""
-        return list(self.db.execute("SELECT substr(time, 1, 10) AS day, count(*) FROM articles GROUP BY day "
-                                    "ORDER BY day DESC"))  # fmt: skip
-
     def article_pages(self, month: str) -> list[tuple[str, str]]:
         """(page, lastmod) of the articles published in ``month`` (YYYY-MM, Beijing time)."""
         query = "SELECT slug, lastmod FROM articles WHERE time >= ? AND time < ? ORDER BY slug"
         return [(f"a/{slug}.html", lastmod) for slug, lastmod in self.db.execute(query, (month, f"{month}~"))]
 
-    def months(self) -> list[str]:
-        return [row[0] for row in self.db.execute("SELECT DISTINCT substr(time, 1, 7) FROM articles ORDER BY 1")]
-
     def month_counts(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT substr(time, 1, 7) AS month, count(*) FROM articles GROUP BY month"))
-
-    def slugs(self) -> list[str]:
-        return [row[0] for row in self.db.execute("SELECT slug FROM articles")]
 
     def paths_under(self, prefix: str) -> list[str]:
         query = "SELECT path FROM files WHERE path >= ? AND path < ? AND hash != ''"
