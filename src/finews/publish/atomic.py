@@ -78,7 +78,10 @@ def remove_stale_temporaries(folder: Path) -> int:
 
 
 def write_if_changed(path: Path, data: str) -> bool:
-    """Write only when the content differs, so re-exports keep mtimes and cost no disk writes."""
+    """Write only when the content differs, so re-exports keep mtimes and cost no disk writes.
+
+    Flushing is left to the caller (:func:`sync_folder` once for a whole export).
+    """
     payload = data.encode("utf-8")
     try:
         if path.stat().st_size == len(payload) and path.read_bytes() == payload:
@@ -87,7 +90,7 @@ def write_if_changed(path: Path, data: str) -> bool:
         pass
     except OSError as exc:
         raise write_error(path, exc) from None
-    write_atomic(path, payload)
+    write_atomic(path, payload, sync=False)
     return True
 
 

@@ -11,7 +11,7 @@ from typing import Literal
 from ..config import Config
 from ..errors import PublishError
 from ..model import Article
-from .atomic import remove_stale_temporaries, write_if_changed
+from .atomic import remove_stale_temporaries, sync_folder, write_if_changed
 from .hexo import hexo_path, render_hexo
 from .jekyll import jekyll_path, render_jekyll
 from .paths import safe_join
@@ -69,6 +69,8 @@ def export_posts(
         folders.add(target.parent)
         if progress:
             progress(1)
+    if report.written or report.archived:
+        sync_folder(out_dir)  # once for the export: a flush per post took most of its time
     for folder in folders:  # what an export killed mid-write left there
         remove_stale_temporaries(folder)
     return report
