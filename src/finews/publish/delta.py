@@ -366,14 +366,17 @@ def _feed(builder: DeltaBuilder, state: BuildState, folder: str, title: str, ids
           positions: dict[int, int]) -> None:  # fmt: skip
     """A listing's feeds: its newest entries, with their text where the streaming build gives it."""
     newest = ids[-builder.site.feed_items :][::-1]
+    category_feeds: dict[str, list[int]] = {}
     for item in builder.items_of(newest):
         if item.slug in builder.entries:
             continue
         # the site's and each category's feeds carry the text; others only for the site's newest articles
         keep = folder == "" or folder.startswith("category/") or item.id in positions
         if not keep:
-            category = state.ordered_ids("category = ?", (item.category,))[-builder.site.feed_items :]
-            keep = item.id in category
+            if item.category not in category_feeds:
+                newest_there = state.ordered_ids("category = ?", (item.category,))[-builder.site.feed_items :]
+                category_feeds[item.category] = newest_there
+            keep = item.id in category_feeds[item.category]
         article = builder.load(Article(id=item.id, source=item.source, url="", title=item.title, slug=item.slug))
         builder.entries[item.slug] = make_entry(article, item.slug, item.source_title, content=keep)
     builder.feeds[folder] = [item.slug for item in builder.items_of(newest)]
@@ -426,8 +429,5 @@ def changed_contexts(
 ) -> set[int]:
     """Articles whose other reports or entities are not what their pages show."""
     before = state.contexts()
-    now: dict[int, str] = {}
-    for article_id in set(also) | set(mentions or {}):
-        reports = [(other.url, other.title, other.source) for other in also.get(article_id, [])]
-        now[article_id] = raw_context(reports, (mentions or {}).get(article_id, []))
+    now = {article_id: raw_context(article_id, also, mentions) for article_id in set(also) | set(mentions or {})}
     return {i for i in before.keys() | now.keys() if before.get(i, "") != now.get(i, "")}

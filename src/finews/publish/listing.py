@@ -73,10 +73,9 @@ class Members(Sequence["Item"]):
     @overload
     def __getitem__(self, index: slice) -> list[Item]: ...
     def __getitem__(self, index: int | slice) -> Item | list[Item]:
-        newest_first = self.ids[::-1]
-        if isinstance(index, slice):
-            return self.load(newest_first[index])
-        return self.load([newest_first[index]])[0]
+        if isinstance(index, slice):  # a page: a short run, reversed alone rather than the whole listing
+            return self.load([self.ids[-1 - i] for i in range(*index.indices(len(self.ids)))])
+        return self.load([self.ids[-1 - index if index >= 0 else -index - 1]])[0]
 
 
 def same_pages(builder: _Builder, base: str, head: str, ids: list[int | None], sealed: int) -> int:

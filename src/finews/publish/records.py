@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from ..model import Article
@@ -44,6 +45,11 @@ def extras(also: list[dict], badges: list[dict]) -> str:
     return digest(repr((also, badges))) if also or badges else ""
 
 
-def raw_context(also: list[tuple[str, str, str]], mentions: list[tuple[str, str, str]]) -> str:
-    """What the archive says of an article's other reports (url, title, source) and entities, as one string."""
-    return repr((also, list(mentions))) if also or mentions else ""
+def raw_context(article_id: int, also: Mapping[int, list[Article]], mentions: Mapping[int, list] | None) -> str:
+    """What the archive says of an article's other reports (url, title, source) and entities, as one string.
+
+    Kept per article by every build, so the next one tells which old pages those changes reach.
+    """
+    reports = [(other.url, other.title, other.source) for other in also.get(article_id, [])]
+    found = list((mentions or {}).get(article_id, []))
+    return repr((reports, found)) if reports or found else ""

@@ -238,8 +238,7 @@ class _Builder:
         """
         if article_id is None or (article_id not in self.also and article_id not in (self.mentions or {})):
             return
-        also = [(other.url, other.title, other.source) for other in self.also.get(article_id, [])]
-        self.contexts[article_id] = raw_context(also, (self.mentions or {}).get(article_id, []))
+        self.contexts[article_id] = raw_context(article_id, self.also, self.mentions)
 
     def add_cached(self, record: Cached) -> None:
         """An article the archive says did not change since the last build: its page stays as it is.
