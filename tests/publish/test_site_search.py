@@ -17,6 +17,7 @@ from finews.publish.state import peek
 from finews.store.schema import articles
 
 from ..conftest import make_config
+from ..requirements import need_tool
 
 BJ = timezone(timedelta(hours=8))
 SOURCES = [{"name": "em", "title": "东财", "url": "x", "category": "emnews", "category_name": "东财滚动新闻"}]
@@ -36,9 +37,7 @@ def _article(i: int, title: str, html: str, source: str = "em") -> Article:
 
 
 def _search(site: Path, bundles: str, *queries: str) -> dict[str, list[str]]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed: Pagefind's search runs in JavaScript")
+    node = need_tool("node", "Pagefind's search runs in JavaScript (apt-get install nodejs)")
     done = subprocess.run([node, str(RUNNER), str(site), bundles, *queries], capture_output=True, text=True,
                           timeout=60, check=True)  # fmt: skip
     return json.loads(done.stdout)

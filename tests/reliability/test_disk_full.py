@@ -22,6 +22,7 @@ from finews.store import open_archive
 
 from ..conftest import CORPORA, make_config
 from ..loopback import LoopbackServer
+from ..requirements import unavailable
 from .harness import GrowingFeeds, archived_links, corpus_items, integrity
 
 
@@ -31,10 +32,10 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     mount = tmp_path / "disk"
     mount.mkdir()
     if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
+        unavailable("mounting a small tmpfs needs root (CI runs as root)")
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+        unavailable(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
     try:
         yield mount
     finally:

@@ -18,6 +18,7 @@ from finews.sources import SOURCE_TYPES
 from finews.sources.postfolder import PostFolderReader, PostFolderSource, detect_format, iter_post_folder
 
 from ..conftest import make_config
+from ..requirements import unavailable
 
 CST = timezone(timedelta(hours=8))
 EM_URL = "http://hk.eastmoney.com/news/1797,202201052237118816.html"
@@ -301,5 +302,5 @@ def test_digest_corpus_into_archive(corpora, archive):
 
 def need_dir(path: Path) -> Path:
     if not path.is_dir():
-        pytest.skip(f"real data not available: {path}")
+        unavailable(f"real data not available: {path}")
     return path
