@@ -6,12 +6,10 @@ the pytest this project uses); each operation gets a bounded number of examples.
 
 from __future__ import annotations
 
-import pytest
+import schemathesis  # a test dependency: installed with the test extra, never skipped
+from hypothesis import HealthCheck, given, settings
 
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402  (only with schemathesis installed)
-
-from .conftest import Served  # noqa: E402
+from .conftest import Served
 
 EXAMPLES = 30
 
