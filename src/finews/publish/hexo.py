@@ -1,15 +1,23 @@
-"""Hexo posts as the RSSHub → Hexo site wrote them, under ``source/_posts/<categories>/``."""
+"""Hexo posts as the RSSHub → Hexo site wrote them, under ``source/_posts/<categories>/``.
+
+Hexo runs Nunjucks over a post around its Markdown rendering. A Markdown body keeps its text's braces
+as references; what still holds ``{{``/``{%`` (code) switches Nunjucks off for the post
+(``disableNunjucks``, Hexo 5+), which a ``{% raw %}`` block cannot replace: Hexo passes raw blocks
+through unrendered. An HTML body has its braces as references and stays one HTML block.
+"""
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 from pathlib import PurePosixPath
 
 from ..config import Config
+from ..extract.markdown import web_url
 from ..model import Article
 from .frontmatter import block, plain_or_quoted, single_quoted
 from .paths import safe_name
-from .posts import PostContext, body_text, guard_template_tags
+from .posts import PostContext, body_text, has_template_tags
 
 _FIRST_IMG = re.compile(r"<img\b[^>]*\bsrc=\"([^\"]+)\"", re.I)
 
@@ -20,10 +28,16 @@ def hexo_path(article: Article, ctx: PostContext) -> PurePosixPath:
 
 
 def head_image(article: Article, config: Config) -> str:
-    if article.image:
-        return article.image
+    """The lead image as an http(s) URL themes may put in an attribute unescaped, or the fallback."""
+    candidates = [article.image or ""]
     match = _FIRST_IMG.search(article.content_html)
-    return match.group(1).replace("&amp;", "&") if match else config.export.fallback_image
+    if match:
+        candidates.append(htmllib.unescape(match.group(1)))
+    for candidate in candidates:
+        safe = web_url(candidate)
+        if safe:
+            return safe
+    return web_url(config.export.fallback_image, relative=True) or ""
 
 
 def render_hexo(article: Article, ctx: PostContext, config: Config) -> str:
@@ -33,14 +47,13 @@ def render_hexo(article: Article, ctx: PostContext, config: Config) -> str:
     if image:
         front.append(f"headimg: {single_quoted(image)}")
     front += [
-        f"author: {plain_or_quoted(ctx.source.title)}",
+        f"author: {plain_or_quoted(article.author or ctx.source.title)}",
         "comments: false",
         f"date: {ctx.local_time.isoformat(timespec='seconds')}",
     ]
     if image:
         front.append(f"thumbnail: {single_quoted(image)}")
-    if ctx.body == "html":
-        body = "<div>\n" + guard_template_tags(article.content_html, "hexo-html") + "\n</div>"
-    else:
-        body = guard_template_tags(body_text(article, "markdown"), "hexo")
-    return block(front) + "\n" + body.strip() + "\n"
+    body = body_text(article, ctx.body).strip()
+    if has_template_tags(body):
+        front.append("disableNunjucks: true")
+    return block(front) + "\n" + body + "\n"

@@ -1,13 +1,19 @@
-"""Jekyll posts as the eastmoney → Jekyll site wrote them: ``_posts/YYYY-MM-DD-<id>.md``."""
+"""Jekyll posts as the eastmoney → Jekyll site wrote them: ``_posts/YYYY-MM-DD-<id>.md``.
+
+Jekyll runs Liquid over the whole post before kramdown: the summary line, the original link and the
+back links are built by the Markdown helpers (text as text, http(s) links only), and the body passes
+through :func:`~finews.publish.posts.liquid_guard` last.
+"""
 
 from __future__ import annotations
 
 from pathlib import PurePosixPath
 
 from ..config import Config
+from ..extract.markdown import markdown_autolink, markdown_link, markdown_text
 from ..model import Article
 from .frontmatter import block, double_quoted, plain_or_quoted
-from .posts import PostContext, body_text, guard_template_tags
+from .posts import PostContext, body_text, liquid_guard
 
 
 def jekyll_path(article: Article, ctx: PostContext) -> PurePosixPath:
@@ -27,11 +33,14 @@ def render_jekyll(article: Article, ctx: PostContext, config: Config) -> str:
         front.append(f"tags: {tags}")
     parts = []
     if article.summary:
-        parts.append("> " + " ".join(article.summary.split()))
-    parts.append(guard_template_tags(body_text(article, ctx.body), "jekyll"))
+        parts.append("> " + markdown_text(article.summary))
+    parts.append(body_text(article, ctx.body))
     if article.url:
-        parts.append(f"<{article.url}>")
+        parts.append(markdown_autolink(article.url))
     if export.back_links:
         site = export.site_url.rstrip("/")
-        parts.append(f"[返回{ctx.category.name}]({site}/{ctx.category.slug}/)｜[{export.home_label}]({site}/)")
-    return block(front) + "\n\n".join(p.strip() for p in parts if p.strip()) + "\n"
+        category = markdown_link(f"返回{ctx.category.name}", f"{site}/{ctx.category.slug}/", relative=True)
+        home = markdown_link(export.home_label, f"{site}/", relative=True)
+        parts.append(f"{category}｜{home}")
+    text = "\n\n".join(p.strip() for p in parts if p.strip()) + "\n"
+    return block(front) + liquid_guard(text)

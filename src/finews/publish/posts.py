@@ -10,12 +10,15 @@ from datetime import UTC, datetime
 from pypinyin import lazy_pinyin
 
 from ..config import Config, SourceConfig
+from ..extract.markdown import to_markdown
 from ..model import Article
 from .paths import safe_name
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 _TEMPLATE_TAG = re.compile(r"\{\{|\{%|\{#")
+_LIQUID_BRACE = '{{ "{" }}'
+_BLANK_LINE = re.compile(r"\n(?=[ \t]*(?:\n|$))")
 
 
 @dataclass
@@ -84,14 +87,31 @@ def post_slug(article: Article) -> str:
 
 
 def body_text(article: Article, body: str) -> str:
-    return article.content_html if body == "html" else article.content_markdown
+    """The post's body: the sanitized HTML, or Markdown made from it now (so the escaping is this version's)."""
+    return html_block(article.content_html) if body == "html" else to_markdown(article.content_html)
 
 
-def guard_template_tags(text: str, kind: str) -> str:
-    """Keep ``{{ }}``/``{% %}`` in an article from being run by Liquid (Jekyll) or Nunjucks (Hexo)."""
-    if kind == "hexo-html":
-        return text.replace("{", "&#123;").replace("}", "&#125;")
-    if _TEMPLATE_TAG.search(text):
-        text = text.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}")
-        return "{% raw %}\n" + text + "\n{% endraw %}"
-    return text
+def html_block(html: str) -> str:
+    """Sanitized HTML as one block that kramdown and marked pass through whole, with no template tags.
+
+    A blank line would end marked's HTML block and parse the rest as Markdown; ``&#10;`` is the same
+    newline to a browser, inside ``<pre>`` too. Braces as references are inert to Liquid and Nunjucks.
+    """
+    html = html.replace("{", "&#123;").replace("}", "&#125;")
+    return "<div>\n" + _BLANK_LINE.sub("&#10;", html.strip()) + "\n</div>"
+
+
+def has_template_tags(text: str) -> bool:
+    return _TEMPLATE_TAG.search(text) is not None
+
+
+def liquid_guard(text: str) -> str:
+    """``text`` as Liquid (Jekyll) prints it unchanged: every ``{`` printed by ``{{ "{" }}``.
+
+    With no ``{`` of its own left, the text holds no tag Liquid could run or choke on; a
+    ``{% raw %}`` block would not do, since the text may hold the ``{% endraw %}`` that ends it.
+    Only code keeps braces by then (text has them as references): this costs nothing elsewhere.
+    """
+    if not has_template_tags(text):
+        return text
+    return text.replace("{", _LIQUID_BRACE)
