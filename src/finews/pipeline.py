@@ -45,7 +45,9 @@ class SourceReport:
     unchanged: int = 0
     duplicates: int = 0  # already archived from another source
     linked: int = 0  # of the new: near-duplicates of another source's report ("also reported by")
-    skipped: int = 0  # items that could not be extracted
+    skipped: int = 0  # items left out: missing a mapped field, cut off, or not extractable
+    skip_reasons: dict[str, int] = field(default_factory=dict)  # why ("no 'url_w'") → how many
+    warnings: list[str] = field(default_factory=list)  # what was wrong with the answer (a truncated feed)
     full_text_failed: list[str] = field(default_factory=list)  # "<url>: <cause>"
     error: str | None = None
     next_check: datetime | None = None
@@ -59,10 +61,20 @@ class SourceReport:
         text = f"{self.found} items: {self.added} new, {self.updated} updated, {self.unchanged} unchanged"
         text += f", {self.duplicates} already from other sources" if self.duplicates else ""
         text += f", {self.linked} also reported elsewhere" if self.linked else ""
-        text += f", {self.skipped} skipped" if self.skipped else ""
+        text += f", {self.skipped} skipped{self._why_skipped()}" if self.skipped else ""
         if self.full_text_failed:
             text += f", {len(self.full_text_failed)} without full text ({self.full_text_failed[0]})"
-        return text
+        return text + "".join(f"; {warning}" for warning in self.warnings)
+
+    def _why_skipped(self) -> str:
+        reasons = self.skip_reasons
+        if len(reasons) == 1:
+            return f": {next(iter(reasons))}"
+        return (": " + "; ".join(f"{count} {reason}" for reason, count in reasons.items())) if reasons else ""
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        self.skipped += count
+        self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + count
 
 
 @dataclass
@@ -200,7 +212,10 @@ def _record(
     if gathered.error is None and collected is not None:
         try:
             report.not_modified = collected.not_modified
-            report.found = len(collected.articles)
+            report.found = len(collected.articles) + sum(collected.skipped.values())
+            for reason, count in collected.skipped.items():
+                report.skip(reason, count)
+            report.warnings = list(collected.warnings)
             report.full_text_failed = gathered.full_text_failed
             saved = _save(enrich(_extract(gathered.articles, source, now, report)), archive, understanding)
         except FinewsError as exc:
@@ -230,9 +245,12 @@ def _extract(raw: list[Article], source: SourceConfig, now: datetime, report: So
         try:
             clean.append(prepare(article, zone=source.zone, now=now))
         except Exception as exc:  # one hostile item must not cost the feed its other items
-            report.skipped += 1
+            report.skip("not extractable")
             log.warning("source %s: skipped item %s: %s", source.name, article.url or article.guid, exc)
-    return [a for a in clean if a.canonical_url or a.guid]
+    kept = [a for a in clean if a.canonical_url or a.guid]
+    if len(kept) < len(clean):
+        report.skip("no web link or id", len(clean) - len(kept))
+    return kept
 
 
 def _failed(

@@ -4,9 +4,11 @@ import pytest
 
 from finews.errors import ParseError
 from finews.extract import prepare
+from finews.pipeline import fetch_all
 from finews.sources.feed import parse_json_feed, parse_xml_feed
 
-from ..conftest import CORPORA, need
+from ..conftest import CORPORA, make_config, need
+from ..loopback import LoopbackServer
 
 RSS091 = """<?xml version="1.0"?><rss version="0.91"><channel><title>t</title><link>https://e.cn/</link>
 <description>d</description><item><title>旧版条目</title><link>https://e.cn/a/1</link>
@@ -103,3 +105,61 @@ def test_every_real_feed_parses(path):
         prepare(article)
         assert article.title and (article.canonical_url or article.guid)
         assert article.published is None or article.published.tzinfo is not None
+
+
+def _rss_items(*numbers: int) -> str:
+    return "".join(
+        f"<item><title>第{n}条</title><link>https://e.cn/t/{n}</link><guid>t-{n}</guid>"
+        f"<description>第{n}条的完整正文，一直写到结尾。</description></item>\n"
+        for n in numbers
+    )
+
+
+TRUNCATED = (
+    '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>t</title>\n'
+    + _rss_items(1, 2)
+    + "<item><title>第3条</title><link>https://e.cn/t/3</link><guid>t-3</guid>\n<description>第3条的正文被截"
+)
+
+
+def test_a_truncated_feed_keeps_its_complete_entries_and_says_so(tmp_path, archive):
+    with LoopbackServer() as server:
+        server.add("/cut.xml", TRUNCATED, content_type="application/rss+xml")
+        config = make_config(tmp_path, [{"name": "cut", "url": server.url("/cut.xml")}])
+        report = fetch_all(config, archive)
+    source = report.sources[0]
+    assert source.ok and source.added == 2 and source.found == 3
+    assert source.skip_reasons == {"cut off at line 6": 1}
+    assert source.warnings == ["feed truncated at line 6 (no element found): 2 complete entries kept"]
+    assert "1 skipped: cut off at line 6; feed truncated at line 6" in source.summary
+    assert sorted(a.title for a in archive.iter_articles()) == ["第1条", "第2条"]
+    assert all("完整正文" in a.content_html for a in archive.iter_articles())
+
+
+def test_a_feed_cut_between_entries_keeps_them_all(tmp_path, archive):
+    cut = TRUNCATED[: TRUNCATED.index("<item><title>第3条")]
+    with LoopbackServer() as server:
+        server.add("/between.xml", cut, content_type="application/rss+xml")
+        report = fetch_all(make_config(tmp_path, [{"name": "cut", "url": server.url("/between.xml")}]), archive)
+    source = report.sources[0]
+    assert source.ok and source.added == 2 and source.skipped == 0
+    assert len(source.warnings) == 1 and source.warnings[0].startswith("feed truncated at line")
+
+
+def test_a_malformed_but_complete_feed_is_read_leniently_and_reported(tmp_path, archive):
+    broken = TRUNCATED.split("<item><title>第3条")[0].replace("第1条的完整", "第1条&nbsp;的完整") + "</channel></rss>"
+    with LoopbackServer() as server:
+        server.add("/entity.xml", broken, content_type="application/rss+xml")
+        report = fetch_all(make_config(tmp_path, [{"name": "bad", "url": server.url("/entity.xml")}]), archive)
+    source = report.sources[0]
+    assert source.ok and source.added == 2 and source.skipped == 0
+    assert source.warnings == ["feed not well-formed at line 3 (undefined entity): read leniently"]
+
+
+def test_entries_with_neither_link_nor_guid_are_counted(tmp_path, archive):
+    doc = RSS2.replace("<item><title>无时区</title><link>https://e.cn/a/3</link>", "<item><title>无链接</title>")
+    with LoopbackServer() as server:
+        server.add("/nolink.xml", doc, content_type="application/rss+xml")
+        report = fetch_all(make_config(tmp_path, [{"name": "nolink", "url": server.url("/nolink.xml")}]), archive)
+    source = report.sources[0]
+    assert source.ok and source.added == 1 and source.skip_reasons == {"no link or guid": 1}

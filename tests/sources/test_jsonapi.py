@@ -209,3 +209,55 @@ def test_media_list_files_each_outlet_under_its_pinyin(tmp_path, archive):
     assert any("categories: xinlangcaijing" in p and "tags: 新浪财经新闻" in p for p in posts)
     build_site(archive.iter_articles(), config, tmp_path / "site")
     assert (tmp_path / "site/category/xinlangcaijing/index.html").read_text(encoding="utf-8").count("新浪财经") >= 1
+
+
+def _serve_json(server: LoopbackServer, path: str, body: object) -> str:
+    server.add(path, json.dumps(body, ensure_ascii=False), content_type="application/json")
+    return server.url(path)
+
+
+def test_an_empty_list_today_is_zero_new_not_an_error(tmp_path, archive):
+    with LoopbackServer() as server:
+        url = _serve_json(server, "/quiet", {"data": {"list": []}})
+        report = fetch_all(make_config(tmp_path, [_source(url)]), archive)
+    source = report.sources[0]
+    assert source.ok, source.error
+    assert (source.found, source.added) == (0, 0) and source.summary.startswith("0 items: 0 new")
+    assert archive.source_state("emnews").consecutive_failures == 0  # not backed off
+
+
+def test_items_missing_a_mapped_field_are_counted_and_named(tmp_path, archive):
+    linkless = [{**record, "id": f"x{n}"} for n, record in enumerate(RECORDS)]
+    for record in linkless:
+        del record["url_w"]
+    undated = {**RECORDS[0], "id": "undated", "url_w": "http://finance.eastmoney.com/a/undated.html"}
+    del undated["showtime"]
+    with LoopbackServer() as server:
+        url = _serve_json(server, "/partial", {"data": {"list": [*RECORDS, *linkless, undated]}})
+        report = fetch_all(make_config(tmp_path, [_source(url)]), archive)
+    source = report.sources[0]
+    assert source.ok and source.added == 2 and source.found == 5
+    assert source.skipped == 3
+    assert source.skip_reasons == {"no 'url_w|url|uniqueUrl'": 2, "no 'showtime|showTime'": 1}
+    assert "5 items: 2 new" in source.summary and "3 skipped: 2 no 'url_w|url|uniqueUrl'; 1 no" in source.summary
+    assert {a.url for a in archive.iter_articles()} == {r["url_w"] for r in RECORDS}
+
+
+def test_one_reason_reads_after_the_count(tmp_path, archive):
+    linkless = {**RECORDS[0], "id": "linkless"}
+    del linkless["url_w"]
+    with LoopbackServer() as server:
+        url = _serve_json(server, "/one", {"data": {"list": [*RECORDS, linkless]}})
+        report = fetch_all(make_config(tmp_path, [_source(url)]), archive)
+    assert report.sources[0].summary == "3 items: 2 new, 0 updated, 0 unchanged, 1 skipped: no 'url_w|url|uniqueUrl'"
+
+
+def test_every_item_missing_a_field_is_an_error_naming_it(tmp_path, archive):
+    renamed = [{**{k: v for k, v in record.items() if k != "url_w"}, "link": record["url_w"]} for record in RECORDS]
+    with LoopbackServer() as server:
+        url = _serve_json(server, "/renamed-field", {"data": {"list": renamed}})
+        report = fetch_all(make_config(tmp_path, [_source(url)]), archive)
+    source = report.sources[0]
+    assert not source.ok and "/renamed-field" in source.error
+    assert "none of the 2 items has 'url_w|url|uniqueUrl'" in source.error
+    assert archive.count() == 0 and archive.source_state("emnews").consecutive_failures == 1

@@ -21,20 +21,47 @@ class Collected:
     etag: str | None = None
     last_modified: str | None = None
     fresh_for: float | None = None  # seconds the publisher asks us not to poll (max-age, RSS ttl)
+    skipped: dict[str, int] = field(default_factory=dict)  # why items were left out ("no 'url_w'") → how many
+    warnings: list[str] = field(default_factory=list)  # what was wrong with the answer that the counts do not show
 
     @classmethod
     def answer(
-        cls, response: Response, articles: list[Article] | None = None, *, ttl: float | None = None
+        cls,
+        response: Response,
+        articles: list[Article] | None = None,
+        *,
+        ttl: float | None = None,
+        read: Read | None = None,
     ) -> Collected:
         """What one list response tells: articles, validators, and how long it stays fresh."""
         hints = [h for h in (response.max_age, ttl) if h]
         return cls(
-            articles=articles or [],
+            articles=articles or (read.articles if read else []),
             not_modified=response.not_modified,
             etag=response.etag,
             last_modified=response.last_modified,
             fresh_for=max(hints) if hints else None,
+            skipped=dict(read.skipped) if read else {},
+            warnings=list(read.warnings) if read else [],
         )
+
+
+@dataclass
+class Read:
+    """What reading one list document gave: the articles, the items left out and why, and its faults."""
+
+    articles: list[Article] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def extend(self, other: Read) -> None:
+        self.articles += other.articles
+        for reason, count in other.skipped.items():
+            self.skipped[reason] = self.skipped.get(reason, 0) + count
+        self.warnings += other.warnings
 
 
 class Source(Protocol):

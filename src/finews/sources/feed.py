@@ -8,6 +8,7 @@ from calendar import timegm
 from datetime import UTC, datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
+from xml.sax import SAXParseException
 
 import feedparser
 
@@ -15,12 +16,14 @@ from ..config import SourceConfig
 from ..errors import ParseError
 from ..extract.dates import parse_date
 from ..model import Article, SourceState
-from .base import Collected, fetch_for
+from .base import Collected, Read, fetch_for
 
 if TYPE_CHECKING:
     from ..fetch.client import Fetcher, Response
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_ENTRY_END = re.compile(r"</(?:[\w.-]+:)?(?:item|entry)\s*>", re.I)  # RSS and RDF items, Atom entries
+_ROOT_END = re.compile(r"</(?:[\w.-]+:)?(?:rss|feed|rdf)\s*>\s*$", re.I)
 
 
 class FeedSource:
@@ -34,30 +37,64 @@ class FeedSource:
         if response.not_modified:
             return Collected.answer(response)
         try:
-            articles, ttl = parse_feed_with_ttl(response, self.config.name)
+            read, ttl = read_feed(response, self.config.name)
         except ParseError as exc:  # say which document, as fetch errors do
             raise ParseError(f"{response.url}: {exc}") from None
-        return Collected.answer(response, articles, ttl=ttl)
+        return Collected.answer(response, ttl=ttl, read=read)
 
 
 def parse_feed(response: Response, source: str) -> list[Article]:
     """Articles of a fetched feed document, whatever its flavour; :class:`ParseError` if it is none."""
-    return parse_feed_with_ttl(response, source)[0]
+    return read_feed(response, source)[0].articles
 
 
-def parse_feed_with_ttl(response: Response, source: str) -> tuple[list[Article], float | None]:
-    """The articles, and the seconds the feed's ``<ttl>`` asks readers to wait between polls."""
+def read_feed(response: Response, source: str) -> tuple[Read, float | None]:
+    """The articles (and what was left out, and why), and the seconds the feed's ``<ttl>`` asks to wait."""
     text = response.text()
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("{") or "json" in response.headers.get("content-type", ""):
-        return parse_json_feed(stripped, source, base_url=response.url), None
+        return Read(articles=parse_json_feed(stripped, source, base_url=response.url)), None
     parsed = _feedparse(text, base_url=response.url)
     ttl = str(parsed.feed.get("ttl", "")).strip()
-    return [_from_entry(entry, source) for entry in parsed.entries], (int(ttl) * 60 if ttl.isdigit() else None)
+    return _read_entries(parsed, text, source), (int(ttl) * 60 if ttl.isdigit() else None)
 
 
 def parse_xml_feed(text: str, source: str, *, base_url: str = "") -> list[Article]:
-    return [_from_entry(entry, source) for entry in _feedparse(text, base_url=base_url).entries]
+    return read_xml_feed(text, source, base_url=base_url).articles
+
+
+def read_xml_feed(text: str, source: str, *, base_url: str = "") -> Read:
+    return _read_entries(_feedparse(text, base_url=base_url), text, source)
+
+
+def _read_entries(parsed: Any, text: str, source: str) -> Read:
+    """The complete entries as articles; an entry the document breaks off inside is left out and said so.
+
+    On a document that is not well-formed feedparser falls back to its lenient parser, which still
+    hands back the entry cut off by a truncated download, with an empty body.
+    """
+    entries = list(parsed.entries)
+    read = Read()
+    fault = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if isinstance(fault, SAXParseException):
+        where = f"line {fault.getLineNumber()}"
+        closed = len(_ENTRY_END.findall(text))
+        if closed < len(entries):  # the last entries never closed: their text is cut
+            for _ in entries[closed:]:
+                read.skip(f"cut off at {where}")
+            entries = entries[:closed]
+        cause = _short(fault.getMessage())
+        if _ROOT_END.search(text[-200:]):
+            read.warnings.append(f"feed not well-formed at {where} ({cause}): read leniently")
+        else:
+            read.warnings.append(f"feed truncated at {where} ({cause}): {len(entries)} complete entries kept")
+    for entry in entries:
+        article = _from_entry(entry, source)
+        if article.url or article.guid:
+            read.articles.append(article)
+        else:
+            read.skip("no link or guid")
+    return read
 
 
 def _feedparse(text: str, *, base_url: str = "") -> Any:

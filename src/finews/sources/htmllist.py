@@ -13,7 +13,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from ..errors import ParseError
 from ..model import Article, SourceState
-from .base import Collected, fetch_for
+from .base import Collected, Read, fetch_for
 
 if TYPE_CHECKING:
     from ..config import HtmlListConfig, SourceConfig
@@ -32,11 +32,16 @@ class HtmlListSource:
         response = fetch_for(self.config, fetcher, self.config.url, state, page=True)
         if response.not_modified:
             return Collected.answer(response)
-        return Collected.answer(response, parse_list_page(response.text(), response.url, self.config))
+        return Collected.answer(response, read=read_list_page(response.text(), response.url, self.config))
 
 
 def parse_list_page(text: str, page_url: str, config: SourceConfig) -> list[Article]:
     """Articles named on a list page: URL, title and, when the selectors find them, time, summary, image."""
+    return read_list_page(text, page_url, config).articles
+
+
+def read_list_page(text: str, page_url: str, config: SourceConfig) -> Read:
+    """The list page's articles, and the items without a followable link (counted, not silently lost)."""
     rules = config.html
     assert rules is not None
     try:
@@ -46,11 +51,13 @@ def parse_list_page(text: str, page_url: str, config: SourceConfig) -> list[Arti
         raise ParseError(f"{page_url}: bad item selector {rules.item!r}: {exc}") from None
     if not nodes:
         raise ParseError(f"{page_url}: item selector {rules.item!r} matched nothing (has the page changed?)")
-    articles = []
+    read = Read()
+    articles = read.articles
     for node in nodes:
         link = node if rules.link in ("", ":self") else _first(node, rules.link)
         href = (link.attributes.get("href") or "").strip() if link is not None else ""
         if not href or href.startswith(("#", "javascript:")):
+            read.skip(f"no link ({rules.link!r} with an href)")
             continue
         url = urljoin(page_url, href)
         title_node = _first(node, rules.title) if rules.title else link
@@ -69,7 +76,7 @@ def parse_list_page(text: str, page_url: str, config: SourceConfig) -> list[Arti
         )
     if not articles:
         raise ParseError(f"{page_url}: link selector {rules.link!r} found no link in {len(nodes)} items")
-    return articles
+    return read
 
 
 def _first(node: LexborNode, selector: str) -> LexborNode | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import FetchError, ParseError
 from ..model import Article, SourceState
-from .base import Collected, fetch_for
+from .base import Collected, Read, fetch_for
 
 if TYPE_CHECKING:
     from ..config import JsonApiConfig, SourceConfig
@@ -56,9 +56,14 @@ class JsonApiSource:
         records = self._records(first.text(), first.url)
         for page in range(api.page_start + 1, api.page_start + api.pages):
             more = fetch_for(self.config, fetcher, self._page_url(page))
-            records += self._records(more.text(), more.url, allow_empty=True)
-        articles = [self._article(record, fetcher) for record in records]
-        return Collected.answer(first, articles)
+            records += self._records(more.text(), more.url)
+        read = Read()
+        for record in records:
+            self._read(record, fetcher, read)
+        if records and not read.articles:
+            # every item lacking the same field means the API renamed it; "0 new" would hide that
+            raise ParseError(_none_usable(first.url, len(records), read.skipped))
+        return Collected.answer(first, read=read)
 
     def _page_url(self, page: int) -> str:
         if self.api.pages <= 1 and "{page}" not in self.config.url:
@@ -68,16 +73,42 @@ class JsonApiSource:
         joiner = "&" if "?" in self.config.url else "?"
         return f"{self.config.url}{joiner}{self.api.page_param}={page}"
 
-    def _records(self, text: str, url: str, *, allow_empty: bool = False) -> list[dict]:
+    def _records(self, text: str, url: str) -> list[Any]:
         try:
             data = json.loads(_strip_jsonp(text))
         except json.JSONDecodeError as exc:
             raise ParseError(f"{url}: not JSON ({exc})") from None
-        items = lookup(data, self.api.items)
-        if not isinstance(items, list) or (not items and not allow_empty):
-            # a path that matches nothing means the API changed shape; "0 new items" would hide it
+        items = _list_at(data, self.api.items)
+        if items is None:
+            # a path that matches nothing means the API changed shape; "0 new items" would hide it.
+            # An empty list is an API with no news right now: 0 new, not an error.
             raise ParseError(f"{url}: items path {self.api.items!r} matches no list")
-        return [item for item in items if isinstance(item, dict)]
+        return items
+
+    def _read(self, record: Any, fetcher: Fetcher, read: Read) -> None:
+        """The record's article into ``read``, or the field it lacks among its skipped reasons."""
+        api = self.api
+        if not isinstance(record, dict):
+            read.skip("not an object")
+            return
+        missing = [f"no {path!r}" for path in (api.title, api.time) if path and lookup(record, path) is None]
+        if not self._url(record):
+            missing.insert(0, self._no_url())
+        if missing:
+            read.skip(", ".join(missing))
+            return
+        read.articles.append(self._article(record, fetcher))
+
+    def _url(self, record: dict) -> str:
+        api = self.api
+        found = lookup(record, api.url) if api.url else None
+        if found is not None:
+            return str(found)
+        return (fill_template(api.url_template, record) or "") if api.url_template else ""
+
+    def _no_url(self) -> str:
+        names = [self.api.url, *_PLACEHOLDER.findall(self.api.url_template)]
+        return "no " + " nor ".join(repr(name) for name in names if name)
 
     def _article(self, record: dict, fetcher: Fetcher) -> Article:
         api = self.api
@@ -89,7 +120,7 @@ class JsonApiSource:
         if api.strip_lead:
             summary = _LEAD.sub("", summary)
         content = str(field(api.content) or "")
-        url = str(field(api.url) or "") or (fill_template(api.url_template, record) or "" if api.url_template else "")
+        url = self._url(record)
         if api.detail_url:
             content = self._detail(record, fetcher) or content
         media = field(api.media)
@@ -120,6 +151,19 @@ class JsonApiSource:
         except (FetchError, ParseError, json.JSONDecodeError):
             return ""  # the list's own fields still make an article; the next check retries
         return str(lookup(detail, api.detail_content) or "")
+
+
+def _list_at(data: Any, path: str) -> list[Any] | None:
+    """The list at ``path``, an empty one included; None when the path holds no list."""
+    value = lookup(data, path)
+    return value if isinstance(value, list) else None
+
+
+def _none_usable(url: str, total: int, skipped: dict[str, int]) -> str:
+    if len(skipped) == 1 and next(iter(skipped)).startswith("no "):
+        return f"{url}: none of the {total} items has {next(iter(skipped)).removeprefix('no ')} (has the API changed?)"
+    reasons = "; ".join(f"{count} {reason}" for reason, count in skipped.items())
+    return f"{url}: none of the {total} items is usable ({reasons})"
 
 
 def fill_template(template: str, record: dict) -> str | None:
