@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import fcntl
 import os
 import re
 import shutil
@@ -24,9 +25,37 @@ def write_error(path: Path, exc: OSError) -> PublishError:
     return PublishError(f"{path}: cannot write: {reason}")
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it (``os.umask`` sets it, which other threads would see)."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:  # no /proc: set and restore, as briefly as possible
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The mode a plainly created file gets (0644 under umask 022): web servers and site builders read it."""
+    return 0o666 & ~current_umask()
+
+
+def folder_mode() -> int:
+    return 0o777 & ~current_umask()
+
+
 def write_atomic(path: Path, data: str | bytes, *, sync: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
 
+    The file gets the mode a plainly created one would (the temporary file is private until then).
     ``sync=False`` leaves flushing to the caller (:func:`sync_folder` once for a whole build costs
     one disk flush where a flush per file cost most of the build's time).
     """
@@ -38,6 +67,7 @@ def write_atomic(path: Path, data: str | bytes, *, sync: bool = True) -> None:
     except OSError as exc:
         raise write_error(path, exc) from None
     try:
+        os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             if sync:
@@ -133,35 +163,102 @@ def sync_files(root: Path, relatives: set[str]) -> None:
 
 @contextmanager
 def replace_folder(target: Path) -> Iterator[Path]:
-    """Yield an empty sibling folder to build into; swap it in for ``target`` only on success."""
+    """Yield an empty sibling folder to build into; swap it in for ``target`` only on success.
+
+    The staging folder, and the old folder while it is removed, are held with ``flock``: a build
+    killed at any moment leaves them unheld, and the next build of ``target`` removes them (see
+    :func:`remove_stale_siblings`). The caller checks that ``target`` is finews' to replace.
+    """
     target = target.resolve()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        _remove_stale_siblings(target)
+        remove_stale_siblings(target)
         staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.building-{os.getpid()}-"))
     except OSError as exc:
         raise write_error(target, exc) from None
+    held = _hold(staging)
     try:
+        os.chmod(staging, folder_mode())  # mkdtemp makes it 0700: the live site would be unreadable to the web server
         yield staging
         old = target.with_name(f".{target.name}.old-{os.getpid()}-{time.monotonic_ns()}")
+        old_held = None
         if target.exists():
+            old_held = _hold(target)  # held before it moves aside, so no other build takes it for a leftover
             os.replace(target, old)
-        os.replace(staging, target)
+        try:
+            os.replace(staging, target)
+        except OSError:
+            if old_held is not None:
+                os.replace(old, target)  # the old site back where it was
+                _release(old_held)
+            raise
         # the new site is live; removing the old one (slow on some disks: a file system call per file)
         # goes on beside the caller, and the interpreter waits for it before it exits
-        threading.Thread(target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True}).start()
+        threading.Thread(target=_remove_held, args=(old, old_held)).start()
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise write_error(target, exc) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        _release(held)
 
 
-def _remove_stale_siblings(target: Path) -> None:
-    """Staging and old folders beside ``target`` that a killed build left (their pid is gone)."""
+def _hold(folder: Path) -> int | None:
+    """An open descriptor of ``folder`` holding its exclusive lock; None when another process holds it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:  # another process holds it
+        os.close(fd)
+        return None
+    except OSError:  # no locks on this file system: the pid in the name is all there is to go by
+        pass
+    return fd
+
+
+def _release(fd: int | None) -> None:
+    if fd is not None:
+        os.close(fd)
+
+
+def _remove_held(folder: Path, fd: int | None) -> None:
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        _release(fd)
+
+
+def remove_stale_siblings(target: Path) -> int:
+    """Remove the staging and old folders beside ``target`` that killed builds left; how many went.
+
+    A folder is a leftover when no process holds its lock. The pid in its name is not enough: it may
+    be reused (a container starts finews as the same pid every time), and a folder named with
+    another live process's pid is left alone, as that process may have made it an instant ago.
+    """
     pattern = re.compile(rf"^\.{re.escape(target.name)}\.(?:building|old)-(\d+)-")
-    for entry in os.scandir(target.parent):
+    removed = 0
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return 0
+    for entry in entries:
         match = pattern.match(entry.name)
-        if match and not _alive(int(match[1])) and entry.is_dir(follow_symlinks=False):
+        if not match or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = int(match[1])
+        if pid != os.getpid() and _alive(pid):
+            continue
+        held = _hold(Path(entry.path))
+        if held is None:  # a live build holds it
+            continue
+        try:
             shutil.rmtree(entry.path, ignore_errors=True)
+        finally:
+            _release(held)
+        removed += 1
+    return removed

@@ -14,7 +14,8 @@ from pathlib import Path
 from ..config import Config
 from ..model import Article
 from .atomic import replace_folder
-from .incremental import Output
+from .incremental import Output, recover
+from .ownership import carry_foreign, check_site_folder
 from .records import C_ID, Cached
 from .site import Mention, SiteReport, _Builder
 from .state import BuildState
@@ -47,7 +48,11 @@ def build_site(
     articles that did not change (:data:`Cached`, from the last build's state); ``previous`` is that
     state when the caller already opened it (this build closes it); ``cache`` is saved in the new state
     for the next build (when the archive was read).
+
+    ``out_dir`` must be new, empty or a site finews built (:func:`.ownership.check_site_folder`); a
+    build aside carries the files finews did not write there into the new site.
     """
+    check_site_folder(out_dir, config)
     theme = theme_folder(config)
     env = environment(theme)
     fingerprint = site_fingerprint(config, env, talent=moves is not None, entities=mentions is not None, search=search)
@@ -57,12 +62,15 @@ def build_site(
         state = None  # other templates or settings: every page changes, build it aside
     meta = {"fingerprint": fingerprint, **(cache or {})}
     if state is None:
+        if out_dir.is_dir():
+            recover(out_dir)  # a killed incremental build's pages would pass for the user's files
         with replace_folder(out_dir) as staging:
             output = Output(staging, None, journal=False)
             builder = _Builder(config, staging, also, moves, mentions, output=output, env=env,
                                fingerprint=fingerprint, load=load, search=search)  # fmt: skip
             indexed = _run(builder, articles, progress, theme, search)
             _save(builder, output, BuildState.create(staging), meta)
+            carry_foreign(out_dir, staging, set(output.files))
     else:
         try:
             output = Output(out_dir, state, journal=True)

@@ -118,6 +118,8 @@ class Output:
         if self.old_files.get(relative) == hashed and relative not in self.written_paths:
             self.unchanged += 1
             return False
+        if self._log is not None and relative not in self.old_files and relative not in self.written_paths:
+            _refuse_foreign(self.root / relative)
         self._journal(relative)
         if self._log is None and relative not in self.old_files:
             self._write_new(relative, payload)
@@ -266,6 +268,15 @@ def recover(root: Path) -> bool:
         remove_stale_temporaries(touched)
     shutil.rmtree(folder, ignore_errors=True)
     return True
+
+
+def _refuse_foreign(target: Path) -> None:
+    """A file the last build did not write is the user's: the build is undone rather than replace it."""
+    if os.path.lexists(target):
+        raise PublishError(
+            f"{target}: finews now writes this file, which finews did not write there; "
+            "move it out of the site folder and build again"
+        )
 
 
 def _prune_empty(root: Path, folder: Path) -> None:

@@ -21,6 +21,7 @@ from ..model import Article
 from ..store.queries import confident_mentions, light_articles, published_ids, story_members
 from .build import build_site
 from .delta import LIMIT, Fallback, build_delta, changed_contexts
+from .ownership import check_site_folder
 from .records import C_ID, C_SORT, C_STORY, Cached, sort_key
 from .site import SiteReport
 from .state import BuildState
@@ -40,7 +41,11 @@ def build_from_archive(
     full: bool = False,
     search: bool = True,
 ) -> SiteReport:
-    """Build the site of everything ``archive`` holds into ``out_dir`` (incrementally when it can)."""
+    """Build the site of everything ``archive`` holds into ``out_dir`` (incrementally when it can).
+
+    ``out_dir`` must be new, empty or a site finews built (:func:`.ownership.check_site_folder`).
+    """
+    check_site_folder(out_dir, config)
     previous = None if full else BuildState.open(out_dir)
     try:
         return _build(config, archive, out_dir, previous, progress=progress, full=full, search=search)
