@@ -1,58 +1,161 @@
-"""The command line: a thin layer over the library (every command calls one library function)."""
+"""The command line: a thin layer over the library (every command calls one library function).
+
+Exit codes (also in ``finews --help``): see :data:`EXIT_CODES`.
+
+Whatever comes from outside (error messages, paths, titles, URLs, server replies) is printed as
+plain text, never read as Rich markup: ``[/x]`` in a server's reason phrase must neither crash the
+command nor vanish. Markup appears only in this module's own fixed strings, through :func:`_say`.
+"""
 
 from __future__ import annotations
 
+import errno
 import html
+import os
 import re
 import signal
+import socket
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
+import click
 import typer
+from rich import box
 from rich.console import Console
-from rich.markup import escape as rich_escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
 from .allocator import keep_big_blocks_returnable
-from .config import DEFAULT_CONFIG_NAME, Config, install_samples, load_config, render_template
-from .errors import FinewsError
-from .model import BEIJING
+from .config import DEFAULT_CONFIG_NAME, Config, SourceConfig, flags, install_samples, load_config, render_template
+from .errors import ConfigError, FinewsError
+from .model import BEIJING, SourceState
 from .pipeline import FetchReport, SourceReport, fetch_all, import_folder
-from .publish import export_posts
+from .publish import SiteReport, export_posts
 from .scheduler import RoundReport, Scheduler
-from .store import SQLArchive, open_configured, writer_lock
+from .store import ArchiveBusy, SQLArchive, StorageError, open_configured, writer_lock
 from .store.search import SearchFilters
+
+EXIT_CODES = (
+    "Exit codes: 0 done; 1 a source failed, or the site, posts or archive could not be written;"
+    " 2 the command could not start (a usage mistake, a missing or bad finews.toml, the archive busy"
+    " or unreadable); 130 stopped by Ctrl-C or SIGTERM."
+)
+OK, FAILED, CANNOT_START, INTERRUPTED = 0, 1, 2, 130
+
+_BRACKETED = re.compile(r"\[[^\]]*\]")
+
+
+def _unbroken(text: str) -> str:
+    """``[default: …]`` and ``[env var: …]`` kept on one line: click wraps help text at any space."""
+    return _BRACKETED.sub(lambda found: found.group(0).replace(" ", "\u00a0"), text)
+
+
+def _format_params(command: click.Command, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    """The Arguments and Options sections, without type names (``<path>``) after argument names."""
+    arguments, options = [], []
+    for param in command.get_params(ctx):
+        record = param.get_help_record(ctx)
+        if record is None:
+            continue
+        name, text = record
+        if param.param_type_name == "argument":
+            arguments.append((name.split(" <", 1)[0], _unbroken(text)))
+        else:
+            options.append((name, _unbroken(text)))
+    for title, rows in (("Arguments", arguments), ("Options", options)):
+        if rows:
+            with formatter.section(title):
+                formatter.write_dl(rows)
+
+
+def _plain_usage(pieces: list[str]) -> list[str]:
+    return [piece[1:-1] if piece.startswith("{") and piece.endswith("}") else piece for piece in pieces]
+
+
+class _Command(TyperCommand):
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _format_params(self, ctx, formatter)
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return _plain_usage(super().collect_usage_pieces(ctx))
+
+
+class _Group(TyperGroup):
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _format_params(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
+
 
 app = typer.Typer(
     help="finews: a self-hosted news desk for Chinese finance and tech news.",
+    epilog=EXIT_CODES,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts are plain: no "[default: …]" or "[jekyll|hexo]" read as markup
+    cls=_Group,
 )
 console = Console()
 err = Console(stderr=True)
 
+# Every time the command line shows is in this zone, printed with its offset (the news is Chinese).
+DISPLAY_ZONE = BEIJING
+
+Part = str | tuple[str, str]
+
+
+def _say(*parts: Part, to: Console = console) -> None:
+    """Print one line. A ``str`` part is outside text, shown exactly as it is (never markup);
+    a ``(text, style)`` part is one of our own words, styled."""
+    to.print(Text.assemble(*parts), highlight=False, soft_wrap=True)
+
+
+def _when(moment: datetime | None, missing: str = "never") -> str:
+    """``2026-03-01 08:00 +08:00``: a moment in the display zone, with its offset."""
+    if moment is None:
+        return missing
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(DISPLAY_ZONE)
+    return local.strftime("%Y-%m-%d %H:%M ") + _offset(local)
+
+
+def _offset(moment: datetime) -> str:
+    minutes = int(moment.utcoffset().total_seconds() // 60) if moment.utcoffset() is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 ConfigOption = Annotated[
     Path,
-    typer.Option("--config", "-c", envvar="FINEWS_CONFIG", help="Path of finews.toml.", show_default=True),
+    typer.Option(
+        "--config",
+        "-c",
+        envvar="FINEWS_CONFIG",
+        show_envvar=False,  # said in the help text: "[env var: …; default: …]" is too long for one line
+        metavar="FILE",
+        help="Path of finews.toml, or $FINEWS_CONFIG.",
+        show_default=True,
+    ),
 ]
 
 
 WaitOption = Annotated[
-    float, typer.Option("--wait", help="Seconds to wait for another finews process writing the archive.")
+    float,
+    typer.Option("--wait", metavar="SECONDS", help="Seconds to wait for another finews process writing the archive."),
 ]
 
 
 @contextmanager
-def _archive(config: Config) -> Iterator[SQLArchive]:
-    archive = open_configured(config)
+def _archive(config: Config, *, read_only: bool = False) -> Iterator[SQLArchive]:
+    """The configured archive; ``read_only`` for commands that only read it (it may sit in a read-only folder)."""
+    archive = open_configured(config, read_only=read_only)
     try:
         yield archive
     finally:
@@ -68,13 +171,21 @@ def _writing(config: Config, wait: float) -> Iterator[SQLArchive]:
 
 @contextmanager
 def _stop_on_signals() -> Iterator[threading.Event]:
-    """SIGTERM and Ctrl-C ask for a clean stop: sources in flight finish and are saved."""
+    """SIGTERM and Ctrl-C ask for a clean stop: sources in flight finish and are saved.
+
+    A second one quits at once. An exception raised here would only reach the main thread, which
+    then waits for the worker threads (a slow source can trickle for minutes), so the process ends
+    itself: every archive write is one transaction, which SQLite and PostgreSQL roll back whole,
+    and the writer lock is the operating system's, released with the process.
+    """
     stop = threading.Event()
 
     def ask(signum: int, _frame: object) -> None:
+        name = signal.Signals(signum).name
         if stop.is_set():
-            raise KeyboardInterrupt  # a second signal: stop now
-        err.print(f"{signal.Signals(signum).name}: finishing the sources in flight, then stopping")
+            _write_now(f"{name} again: quitting now, without waiting for the sources in flight\n")
+            os._exit(INTERRUPTED)
+        _write_now(f"{name}: stopping after the sources in flight; press Ctrl-C again to quit now\n")
         stop.set()
 
     previous = {sig: signal.signal(sig, ask) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -97,9 +208,26 @@ def _progress() -> Progress:
     )
 
 
-def _fail(exc: FinewsError, code: int = 1) -> typer.Exit:
-    for line in str(exc).splitlines():
-        err.print(f"[red]error:[/red] {line}", highlight=False, markup=True, soft_wrap=True)
+def _write_now(text: str) -> None:
+    """Straight to stderr, unbuffered: safe inside a signal handler, even while Rich is printing."""
+    try:
+        sys.stdout.flush()
+        os.write(2, text.encode("utf-8", "replace"))
+    except (OSError, ValueError):
+        pass
+
+
+def _fail(exc: FinewsError, code: int | None = None) -> typer.Exit:
+    """One ``error:`` line per line of the message; the exit code says whether the command could start."""
+    for line in str(exc).splitlines() or [type(exc).__name__]:
+        _say(("error:", "red"), " ", line, to=err)
+    if code is None:
+        code = CANNOT_START if isinstance(exc, ConfigError | ArchiveBusy | StorageError) else FAILED
+    return typer.Exit(code)
+
+
+def _refuse(message: str, code: int = CANNOT_START) -> typer.Exit:
+    _say(("error:", "red"), " ", message, to=err)
     return typer.Exit(code)
 
 
@@ -111,35 +239,39 @@ def main(version: Annotated[bool, typer.Option("--version", help="Show the versi
     keep_big_blocks_returnable()  # fetch, run and worker ingest for hours: freed arrays go back
 
 
-@app.command()
+@app.command(cls=_Command)
 def init(
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
-    sample: Annotated[bool, typer.Option(help="Use the bundled offline sample sources.")] = False,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    sample: Annotated[bool, typer.Option("--sample", help="Use the bundled offline sample sources.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented finews.toml (with the sample sources when --sample)."""
+    if config.is_dir():
+        raise _refuse(f"{config} is a folder: give the path of the file to write, e.g. {config / DEFAULT_CONFIG_NAME}")
     if config.exists() and not force:
-        err.print(f"[red]error:[/red] {config} exists (use --force to overwrite)")
-        raise typer.Exit(1)
-    sources = []
-    if sample:
-        sources = install_samples(config.resolve().parent / "samples")
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(render_template(sources), encoding="utf-8")
-    console.print(f"wrote {config}" + (f" with {len(sources)} sample sources" if sources else ""))
+        raise _refuse(f"{config} exists (use --force to overwrite)", FAILED)
+    try:
+        sources = install_samples(config.resolve().parent / "samples") if sample else []
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(render_template(sources), encoding="utf-8")
+    except OSError as exc:
+        raise _refuse(f"cannot write {exc.filename or config}: {exc.strerror or exc}") from None
+    _say("wrote ", str(config), f" with {len(sources)} sample sources" if sources else "")
 
 
-@app.command()
+@app.command(cls=_Command)
 def fetch(
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", metavar="NAME", help="Only this source (repeatable).")
+    ] = None,
     wait: WaitOption = 0.0,
 ) -> None:
     """Ingest every enabled source into the archive. Exit code 1 if any source failed."""
     try:
         cfg = load_config(config)
         with _writing(cfg, wait) as archive, _stop_on_signals() as stop, _progress() as progress:
-            task = progress.add_task("fetching", total=len(source or [s for s in cfg.sources if s.enabled]))
+            task = progress.add_task("fetching", total=len(source or flags.active_sources(cfg)))
 
             def done(report: SourceReport) -> None:
                 progress.advance(task)
@@ -147,18 +279,23 @@ def fetch(
 
             result = fetch_all(cfg, archive, names=source, on_done=done, stop=stop)
     except FinewsError as exc:
-        raise _fail(exc, 2) from None
+        raise _fail(exc, CANNOT_START) from None
     _print_totals(result)
     if result.interrupted:
-        raise typer.Exit(130)
+        raise typer.Exit(INTERRUPTED)
     if result.failed:
-        raise typer.Exit(1)
+        raise typer.Exit(FAILED)
 
 
-@app.command("import")
+@app.command("import", cls=_Command)
 def import_posts(
-    folder: Annotated[Path, typer.Argument(help="A site (or its _posts/, source/_posts/, content/) or digest folder.")],
-    source: Annotated[str, typer.Option("--source", "-s", help="Source name to file the posts under.")] = "posts",
+    folder: Annotated[
+        Path,
+        typer.Argument(metavar="FOLDER", help="A site (or its _posts/, source/_posts/, content/) or digest folder."),
+    ],
+    source: Annotated[
+        str, typer.Option("--source", "-s", metavar="NAME", help="Source name to file the posts under.")
+    ] = "posts",
     format: Annotated[
         Literal["auto", "jekyll", "hexo", "hugo", "digest"], typer.Option("--format", "-f", help="Post format.")
     ] = "auto",
@@ -174,15 +311,14 @@ def import_posts(
     except FinewsError as exc:
         raise _fail(exc) from None
     for path, reason in report.problems:
-        err.print(f"[yellow]skipped[/yellow] {path}: {reason}", highlight=False, soft_wrap=True)
-    console.print(
+        _say(("skipped", "yellow"), " ", f"{path}: {reason}", to=err)
+    _say(
         f"{report.files} files, {report.entries} entries ({report.repeats} repeats): {report.stored} stored"
-        + (f", {len(report.problems)} files skipped" if report.problems else ""),
-        highlight=False,
+        + (f", {len(report.problems)} files skipped" if report.problems else "")
     )
 
 
-@app.command()
+@app.command(cls=_Command)
 def run(
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
     once: Annotated[bool, typer.Option("--once", help="One round of the due sources, then exit.")] = False,
@@ -193,36 +329,35 @@ def run(
         cfg = load_config(config)
         with _writing(cfg, wait) as archive, _stop_on_signals() as stop:
             scheduler = Scheduler(cfg, archive, stop=stop, on_source=_print_source)
-            console.print(f"running {sum(s.enabled for s in cfg.sources)} sources (SIGTERM or Ctrl-C to stop)")
+            _say(f"running {len(flags.active_sources(cfg))} sources (SIGTERM or Ctrl-C to stop)")
             scheduler.run(max_rounds=1 if once else None, on_round=_print_round)
     except FinewsError as exc:
-        raise _fail(exc, 2) from None
+        raise _fail(exc, CANNOT_START) from None
 
 
 def _print_round(report: RoundReport) -> None:
     _print_totals(report.fetched)
     if report.publish_error:
-        err.print(f"[red]publish failed:[/red] {report.publish_error}", highlight=False, soft_wrap=True)
+        _say(("publish failed:", "red"), " ", report.publish_error, to=err)
     elif report.published is not None:
         site = report.published.site
         parts = [f"site: {site.pages} pages"] if site else []
         parts += [f"{d}: {r.written} written, {r.archived} archived" for d, r in report.published.exports]
-        console.print("published " + "; ".join(parts), highlight=False)
+        _say("published ", "; ".join(parts))
 
 
 def _print_source(report: SourceReport) -> None:
     if report.ok:
-        console.print(f"[green]ok[/green]   {report.name}: {report.summary}", highlight=False, soft_wrap=True)
+        _say(("ok", "green"), "   ", f"{report.name}: {report.summary}")
     else:
-        err.print(f"[red]fail[/red] {report.name}: {report.error}", highlight=False, soft_wrap=True)
+        _say(("fail", "red"), " ", f"{report.name}: {report.error}", to=err)
 
 
 def _print_totals(result: FetchReport) -> None:
     failed = len(result.failed)
-    console.print(
-        f"{len(result.sources)} sources, {result.added} new, {result.updated} updated"
-        + (f", [red]{failed} failed[/red]" if failed else ""),
-        highlight=False,
+    _say(
+        f"{len(result.sources)} sources, {result.added} new, {result.updated} updated",
+        *([", ", (f"{failed} failed", "red")] if failed else []),
     )
 
 
@@ -241,11 +376,10 @@ def _need_queue_packages() -> None:
         import procrastinate  # noqa: F401
         import psycopg  # noqa: F401
     except ImportError as exc:
-        err.print(f"[red]error:[/red] the task queue needs the postgres extra: pip install 'finews[postgres]' ({exc})")
-        raise typer.Exit(2) from None
+        raise _refuse(f"the task queue needs the postgres extra: pip install 'finews[postgres]' ({exc})") from None
 
 
-@app.command()
+@app.command(cls=_Command)
 def worker(
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
     until_idle: Annotated[bool, typer.Option("--until-idle", help="Exit when the queue is empty.")] = False,
@@ -258,14 +392,16 @@ def worker(
     try:
         run_worker(load_config(config), wait=not until_idle)
     except FinewsError as exc:
-        raise _fail(exc, 2) from None
+        raise _fail(exc, CANNOT_START) from None
 
 
-@app.command()
+@app.command(cls=_Command)
 def dispatch(
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
     once: Annotated[bool, typer.Option("--once", help="One round, then exit.")] = False,
-    publish: Annotated[bool, typer.Option(help="Rebuild the site and exports when workers saved news.")] = True,
+    publish: Annotated[
+        bool, typer.Option("--publish/--no-publish", help="Rebuild the site and exports when workers saved news.")
+    ] = True,
 ) -> None:
     """Enqueue due sources for `finews worker`s, give dead workers' jobs to others, republish; until stopped."""
     _need_queue_packages()
@@ -273,10 +409,9 @@ def dispatch(
 
     def show(report: DispatchRound) -> None:
         if report.enqueued or report.retried:
-            text = f"enqueued {len(report.enqueued)} sources, {len(report.retried)} jobs retried"
-            console.print(text, highlight=False)
+            _say(f"enqueued {len(report.enqueued)} sources, {len(report.retried)} jobs retried")
         if report.publish_error:
-            err.print(f"[red]publish failed:[/red] {report.publish_error}", highlight=False, soft_wrap=True)
+            _say(("publish failed:", "red"), " ", report.publish_error, to=err)
 
     _log_to_stderr()
     try:
@@ -284,26 +419,29 @@ def dispatch(
         with _stop_on_signals() as stop:
             run_dispatcher(cfg, stop, publish=publish, max_rounds=1 if once else None, on_round=show)
     except FinewsError as exc:
-        raise _fail(exc, 2) from None
+        raise _fail(exc, CANNOT_START) from None
 
 
-@app.command()
+@app.command(cls=_Command)
 def export(
-    directory: Annotated[Path, typer.Argument(help="Site folder to write posts into.")],
+    directory: Annotated[Path, typer.Argument(metavar="FOLDER", help="Site folder to write posts into.")],
     format: Annotated[Literal["jekyll", "hexo"], typer.Option("--format", "-f", help="Post format.")] = "jekyll",
     body: Annotated[
         Literal["markdown", "html"] | None, typer.Option(help="Post body: clean Markdown or sanitized HTML.")
     ] = None,
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
     archive_after: Annotated[
-        int | None, typer.Option("--archive-after", min=1, help="Move posts older than DAYS to --archive-folder.")
+        int | None,
+        typer.Option("--archive-after", min=1, metavar="DAYS", help="Move posts older than DAYS to --archive-folder."),
     ] = None,
-    archive_folder: Annotated[str, typer.Option(help="Where --archive-after moves old posts.")] = "old_post",
+    archive_folder: Annotated[
+        str, typer.Option(metavar="FOLDER", help="Where --archive-after moves old posts.")
+    ] = "old_post",
 ) -> None:
     """Write archived articles as Jekyll (_posts/) or Hexo (source/_posts/) posts."""
     try:
         cfg = load_config(config)
-        with _archive(cfg) as archive, _progress() as progress:
+        with _archive(cfg, read_only=True) as archive, _progress() as progress:
             task = progress.add_task(f"exporting {format}", total=archive.count())
             report = export_posts(
                 archive.iter_articles(),
@@ -318,13 +456,17 @@ def export(
     except FinewsError as exc:
         raise _fail(exc) from None
     moved = f", {report.archived} in {archive_folder}" if archive_after else ""
-    console.print(f"{format}: {report.written} written, {report.unchanged} unchanged{moved} in {directory}")
+    _say(f"{format}: {report.written} written, {report.unchanged} unchanged{moved} in {directory}")
+    if report.kept:
+        _say(("warning: ", "yellow"), report.kept_note(), to=err)
 
 
-@app.command()
+@app.command(cls=_Command)
 def build(
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder (default: site.output).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FOLDER", help="Folder (default: site.output).")
+    ] = None,
     full: Annotated[bool, typer.Option("--full", help="Rebuild every page aside and swap it in.")] = False,
 ) -> None:
     """Build the static site from the archive (only the pages that changed, after the first build)."""
@@ -333,20 +475,40 @@ def build(
     try:
         cfg = load_config(config)
         out = output or cfg.site_dir
-        with _archive(cfg) as archive, _progress() as progress:
-            task = progress.add_task("building site", total=archive.count())
-            report = build_from_archive(cfg, archive, out, progress=lambda n: progress.advance(task, n), full=full)
+        with _archive(cfg, read_only=True) as archive, _progress() as progress:
+            task = progress.add_task("rendering pages", total=archive.count())
+            report = build_from_archive(cfg, archive, out, progress=_stages(progress, task), full=full)
     except FinewsError as exc:
         raise _fail(exc) from None
-    console.print(f"site: {report.pages} pages for {report.articles} articles in {out}")
-    console.print(f"{report.written} pages written, {report.unchanged} unchanged")
+    _say(_build_summary(report, out))
 
 
-@app.command()
+def _stages(progress: Progress, task: TaskID) -> Callable[[int], None]:
+    """Advance the build's bar; once every article page is rendered, name what the build does next."""
+
+    def advance(count: int) -> None:
+        progress.advance(task, count)
+        current = progress.tasks[task]
+        if current.total is not None and current.completed >= current.total:
+            progress.update(task, description="list pages, feeds and search index")
+
+    return advance
+
+
+def _build_summary(report: SiteReport, out: Path) -> str:
+    """One count of pages (what the site has) and one of files (what this build touched)."""
+    kind = "updated" if report.incremental else "built"
+    return (
+        f"site {kind} in {out}: {report.pages} pages for {report.articles} articles"
+        f" ({report.written} files written, {report.unchanged} unchanged)"
+    )
+
+
+@app.command(cls=_Command)
 def serve(
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(metavar="ADDRESS", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, metavar="PORT", help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the built static site over HTTP."""
     import uvicorn
@@ -358,41 +520,72 @@ def serve(
         application = create_app(cfg, admin_token=cfg.web.admin_token or None)
     except FinewsError as exc:
         raise _fail(exc) from None
-    console.print(f"serving {cfg.site_dir} on http://{host}:{port}/ (Ctrl-C to stop)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    listening = _listen(host, port)  # before saying "serving": a port in use is told, not a traceback
+    _say("serving ", str(cfg.site_dir), f" on http://{_url_host(host)}:{port}/ (Ctrl-C to stop)")
+    server = uvicorn.Server(uvicorn.Config(application, log_level="warning"))
+    server.run(sockets=[listening])
 
 
-@app.command()
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket uvicorn then serves on (binding it here leaves no gap for another process)."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+    except (OSError, UnicodeError) as exc:
+        raise _refuse(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = "the port is in use (another server?)" if exc.errno == errno.EADDRINUSE else exc.strerror or exc
+        raise _refuse(f"cannot listen on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+@app.command(cls=_Command)
 def search(
     query: Annotated[
-        str, typer.Argument(help="Words to find; every word must appear (2-character Chinese words work).")
+        str,
+        typer.Argument(metavar="WORDS", help="Words to find; every word must appear (2-character Chinese words work)."),
     ],
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
-    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None,
-    category: Annotated[str | None, typer.Option(help="Only this category (e.g. an outlet name).")] = None,
-    since: Annotated[datetime | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
-    until: Annotated[datetime | None, typer.Option(help="Published before (YYYY-MM-DD).")] = None,
-    ticker: Annotated[
-        str | None, typer.Option(help="Mentioning this company (600519.SH, 00700.HK, BABA or its name).")
+    source: Annotated[str | None, typer.Option("--source", "-s", metavar="NAME", help="Only this source.")] = None,
+    category: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Only this category (e.g. an outlet name).")
     ] = None,
-    person: Annotated[str | None, typer.Option(help="Mentioning this person.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=200, help="Results to show.")] = 20,
+    since: Annotated[
+        datetime | None, typer.Option(metavar="YYYY-MM-DD", help="Published on or after (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[datetime | None, typer.Option(metavar="YYYY-MM-DD", help="Published before (YYYY-MM-DD).")] = None,
+    ticker: Annotated[
+        str | None,
+        typer.Option(metavar="COMPANY", help="Mentioning this company (600519.SH, 00700.HK, BABA or its name)."),
+    ] = None,
+    person: Annotated[str | None, typer.Option(metavar="NAME", help="Mentioning this person.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=200, metavar="N", help="Results to show.")] = 20,
 ) -> None:
     """Search the archive (title and text), best matches first, with highlighted snippets."""
     filters = SearchFilters(source=source, category=category, since=_local(since), until=_local(until),
                             ticker=ticker, person=person)  # fmt: skip
     try:
         cfg = load_config(config)
-        with _archive(cfg) as archive:
+        with _archive(cfg, read_only=True) as archive:
             results = archive.search(query, filters, limit=limit)
     except FinewsError as exc:
         raise _fail(exc) from None
-    console.print(f"{results.total} articles match {query!r}", highlight=False)
+    _say(f"{results.total} articles match {query!r}")
     for hit in results.hits:
-        when = hit.article.published.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if hit.article.published else ""
-        console.print(f"[bold]{rich_escape(hit.article.title)}[/bold]  [dim]{when} {hit.article.source}[/dim]")
+        when = _when(hit.article.published, missing="undated")
+        _say((hit.article.title, "bold"), "  ", (f"{when} {hit.article.source}", "dim"))
         console.print(Text("  ").append(_marked(hit.snippet)), soft_wrap=True, highlight=False)
-        console.print(f"  [dim]{rich_escape(hit.article.url)}[/dim]", highlight=False)
+        _say("  ", (hit.article.url, "dim"))
 
 
 def _marked(snippet: str) -> Text:
@@ -404,46 +597,131 @@ def _marked(snippet: str) -> Text:
 
 
 def _local(value: datetime | None) -> datetime | None:
-    """Dates typed on the command line are Beijing dates, like the articles'."""
-    return value.replace(tzinfo=BEIJING) if value and value.tzinfo is None else value
+    """Dates typed on the command line are in the display zone, like every time the command line shows."""
+    return value.replace(tzinfo=DISPLAY_ZONE) if value and value.tzinfo is None else value
 
 
-@app.command("sources")
-def list_sources(config: ConfigOption = Path(DEFAULT_CONFIG_NAME)) -> None:
-    """List configured sources with the result of their last check."""
+sources_app = typer.Typer(
+    help="List the sources (no subcommand), or switch one on or off.",
+    epilog=EXIT_CODES,
+    add_completion=False,
+    rich_markup_mode=None,
+    cls=_Group,
+)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.callback(invoke_without_command=True)
+def sources(ctx: typer.Context, config: ConfigOption = Path(DEFAULT_CONFIG_NAME)) -> None:
+    """List the sources: switched on or off, articles, last check and its result."""
+    ctx.obj = config
+    if ctx.invoked_subcommand is None:
+        _list_sources(config)
+
+
+SourceName = Annotated[str, typer.Argument(metavar="NAME", help="The source's name, as in finews.toml.")]
+SubConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        envvar="FINEWS_CONFIG",
+        show_envvar=False,
+        metavar="FILE",
+        help="Path of finews.toml, or $FINEWS_CONFIG (default: the one given to 'finews sources').",
+        show_default=False,
+    ),
+]
+
+
+@sources_app.command("enable", cls=_Command)
+def enable_source(ctx: typer.Context, name: SourceName, config: SubConfigOption = None) -> None:
+    """Switch a source back on (undoes 'finews sources disable' and the web admin's disable)."""
+    _switch(config or ctx.obj, name, disabled=False)
+
+
+@sources_app.command("disable", cls=_Command)
+def disable_source(ctx: typer.Context, name: SourceName, config: SubConfigOption = None) -> None:
+    """Switch a source off for 'finews fetch' and 'finews run', leaving finews.toml as written."""
+    _switch(config or ctx.obj, name, disabled=True)
+
+
+def _switch(config: Path, name: str, *, disabled: bool) -> None:
     try:
         cfg = load_config(config)
-        with _archive(cfg) as archive:
+        source = cfg.source(name)
+        flags.set_disabled(cfg, name, disabled)
+    except FinewsError as exc:
+        raise _fail(exc) from None
+    except OSError as exc:
+        raise _refuse(f"cannot write {exc.filename or flags.flags_path(cfg)}: {exc.strerror or exc}", FAILED) from None
+    if disabled:
+        _say(f"{name}: disabled (finews fetch and finews run skip it; 'finews sources enable {name}' undoes it)")
+    elif not source.enabled:
+        _say(f"{name}: still off: finews.toml says enabled = false for it; change that to switch it on")
+    else:
+        _say(f"{name}: enabled")
+
+
+def _switched(source: SourceConfig, off_by_admin: set[str]) -> Text:
+    if not source.enabled:
+        return Text("off (toml)", style="yellow")
+    if source.name in off_by_admin:
+        return Text("off (admin)", style="yellow")
+    return Text("on")
+
+
+def _last_result(state: SourceState | None) -> Text:
+    """What the last check brought and, after a failure, how many in a row and the last success."""
+    if state is None or state.last_checked is None:
+        return Text("-")
+    if state.last_error:
+        times = f" ({state.consecutive_failures} in a row)" if state.consecutive_failures > 1 else ""
+        success = f"; last success {_when(state.last_success)}"
+        return Text.assemble(("failed", "red"), times, ": ", state.last_error, success)
+    return Text(f"{state.last_new} new, {state.last_updated} updated")
+
+
+def _checks(state: SourceState | None) -> Text:
+    """The last check and, below it, the next one: each time whole on its line."""
+    checked = _when(state.last_checked if state else None)
+    due = _when(state.next_check if state else None, missing="now")
+    return Text.assemble(checked, "\n", (due, "dim"))
+
+
+def _list_sources(config: Path) -> None:
+    try:
+        cfg = load_config(config)
+        with _archive(cfg, read_only=True) as archive:
             states = {s.name: s for s in archive.source_states()}
             counts = {s.name: archive.count(source=s.name) for s in cfg.sources}
     except FinewsError as exc:
         raise _fail(exc) from None
-    table = Table()
-    table.add_column("name", no_wrap=True)  # the key users type: never cut, whatever the terminal width
-    for heading in ("title", "enabled", "articles", "last check", "last success", "failures", "next check"):
-        table.add_column(heading)
-    table.add_column("last result", overflow="fold")
+    off = flags.disabled_sources(cfg)
+    # Five columns, the long text last and folded: readable at 80 columns. Names and times never wrap.
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, caption=f"times: {_zone_label()}", caption_justify="left")
+    table.add_column("name", no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    table.add_column("articles", justify="right", no_wrap=True)
+    table.add_column(Text.assemble("last check\n", ("next check", "dim")), no_wrap=True)
+    table.add_column("last result", overflow="fold", ratio=1, min_width=20)
     for source in cfg.sources:
         state = states.get(source.name)
-        checked = state.last_checked.strftime("%Y-%m-%d %H:%M") if state and state.last_checked else "never"
-        success = state.last_success.strftime("%Y-%m-%d %H:%M") if state and state.last_success else "never"
-        if state is None or state.last_checked is None:
-            result = "-"
-        elif state.last_error:
-            result = f"[red]{state.last_error}[/red]"
-        else:
-            result = f"{state.last_new} new, {state.last_updated} updated"
-        failures = str(state.consecutive_failures) if state else "0"
-        due = state.next_check.strftime("%Y-%m-%d %H:%M") if state and state.next_check else "now"
-        enabled = "yes" if source.enabled else "no"
-        row = (source.name, source.title, enabled, str(counts[source.name]), checked, success, failures, due, result)
-        table.add_row(*row)
+        count = Text(str(counts[source.name]))
+        table.add_row(Text(source.name), _switched(source, off), count, _checks(state), _last_result(state))
     console.print(table)
 
 
-@app.command()
+def _zone_label() -> str:
+    now = datetime.now(DISPLAY_ZONE)
+    return f"{DISPLAY_ZONE.tzname(now)} ({_offset(now)})"
+
+
+@app.command(cls=_Command)
 def demo(
-    directory: Annotated[Path, typer.Argument(help="Folder for the demo config, archive and site.")] = Path("demo"),
+    directory: Annotated[
+        Path, typer.Argument(metavar="FOLDER", help="Folder for the demo config, archive and site.")
+    ] = Path("demo"),
 ) -> None:
     """Set up a demo on the bundled offline samples: init, fetch, build, and say how to serve it."""
     config = directory / DEFAULT_CONFIG_NAME

@@ -28,6 +28,8 @@ def _brotli_bomb(megabytes: int) -> bytes:
 
 
 BROTLI_BOMB = _brotli_bomb(64)  # about 100 bytes on the wire
+TRICKLE_BYTES = 400  # at 20 bytes a second: 20 s to send whole
+TRICKLED: list[tuple[str, int]] = []  # (path, bytes sent before the client hung up)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -127,6 +129,43 @@ class Handler(BaseHTTPRequestHandler):
 
     def route_zstd(self) -> None:
         self.reply(200, b"\x28\xb5\x2f\xfd", "text/plain", Content_Encoding="zstd")
+
+    # Slow servers, each wait shorter than the tests' timeout (0.4 s), the whole far longer than 3 × it.
+    def route_trickle_body(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("Content-Length", str(TRICKLE_BYTES))
+        self.end_headers()
+        self.trickle(b"<" * TRICKLE_BYTES)
+
+    def route_trickle_headers(self) -> None:
+        self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        self.trickle(b"X-Padding: " + b"p" * TRICKLE_BYTES + b"\r\nContent-Length: 0\r\n\r\n")
+
+    def route_slow_hops(self) -> None:  # /slow-hops?n=5 waits, then redirects to n=4 ... then answers
+        hops = int(self.path.partition("n=")[2] or 0)
+        time.sleep(0.3)
+        if hops:
+            self.send_response(302)
+            self.send_header("Location", f"/slow-hops?n={hops - 1}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            self.reply(200, b"arrived")
+
+    def trickle(self, data: bytes) -> None:
+        sent = 0
+        try:
+            for index in range(len(data)):
+                self.wfile.write(data[index : index + 1])
+                self.wfile.flush()
+                sent += 1
+                time.sleep(0.05)
+        except OSError:
+            pass  # the client hung up: what the deadline tests want
+        finally:
+            TRICKLED.append((self.path, sent))
+            self.close_connection = True
 
     def log_message(self, *args: object) -> None:
         pass
@@ -263,3 +302,36 @@ def test_invalid_urls_are_fetch_errors(fetcher, url):
 def test_connection_refused_is_a_fetch_error(fetcher):
     with pytest.raises(FetchError, match=r"127\.0\.0\.1:9"):
         fetcher.get("http://127.0.0.1:9/feed", timeout=2)
+
+
+@pytest.fixture
+def patient() -> Iterator[Fetcher]:
+    """Short waits, retries on: a request cut at its deadline must not be tried again."""
+    config = FetchConfig(timeout=0.4, retries=2, retry_wait=0, host_interval=0, max_redirects=10, allow_private=True)
+    with Fetcher(config) as f:
+        yield f
+
+
+def _sent_before_hanging_up(path: str) -> int:
+    for _ in range(200):  # the server thread notices the hang-up at its next write
+        done = [sent for seen, sent in TRICKLED if seen == path]
+        if done:
+            return done[0]
+        time.sleep(0.05)
+    raise AssertionError(f"the server is still sending {path}")
+
+
+@pytest.mark.parametrize("path", ["/trickle-body", "/trickle-headers"])
+def test_a_trickling_server_is_cut_at_the_deadline(base, patient, path):
+    TRICKLED.clear()
+    Handler.seen.clear()
+    with pytest.raises(FetchError, match=r"too slow: not done within 1\.2s \(3 × timeout\)"):
+        patient.get(base + path)
+    assert _sent_before_hanging_up(path) < TRICKLE_BYTES  # the client hung up; it did not read on
+    assert len(Handler.seen) == 1  # and did not try again
+
+
+def test_the_deadline_covers_every_redirect(base, patient):
+    assert patient.get(f"{base}/slow-hops?n=1").content == b"arrived"  # two answers, 0.3 s each: in time
+    with pytest.raises(FetchError, match="too slow"):
+        patient.get(f"{base}/slow-hops?n=8")  # each hop within its timeout, the nine of them not

@@ -25,7 +25,8 @@ class _Strict(BaseModel):
 
 class FetchConfig(_Strict):
     user_agent: str = USER_AGENT
-    timeout: float = Field(20.0, gt=0, description="seconds per request")
+    # one wait on the network; the whole request ends within fetch.client.DEADLINE_FACTOR (3) × this
+    timeout: float = Field(20.0, gt=0, description="seconds of one wait on the network; a request ends within 3 ×")
     max_bytes: int = Field(10 * 1024 * 1024, gt=0, description="body size cap")
     max_redirects: int = Field(5, ge=0)
     workers: int = Field(8, ge=1, le=256, description="sources checked at the same time")
@@ -194,8 +195,8 @@ class SourceConfig(_Strict):
     tags: list[str] = Field(default_factory=list)
     hexo_categories: list[str] = Field(default_factory=list)
     timezone: str = "Asia/Shanghai"  # for dates the source gives without an offset
-    timeout: float | None = Field(None, gt=0)
-    max_bytes: int | None = Field(None, gt=0)
+    timeout: float | None = Field(None, gt=0, description="this source's fetch.timeout")
+    max_bytes: int | None = Field(None, gt=0, description="this source's fetch.max_bytes")
 
     @field_validator("name")
     @classmethod

@@ -1,4 +1,11 @@
-"""Polite, bounded HTTP (and local file) fetching with httpx."""
+"""Polite, bounded HTTP (and local file) fetching with httpx.
+
+Bounded in size (``max_bytes``) and in time: ``timeout`` bounds each wait on the network (to
+connect, for the next bytes), and the whole request — connecting, the headers, the body and every
+redirect — ends within :data:`DEADLINE_FACTOR` × ``timeout``. Without the deadline a server
+sending a few bytes every second keeps a worker for as long as it likes. A request cut at its
+deadline is not retried: the same server would be as slow again.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +26,7 @@ from ..config import FetchConfig
 from ..errors import FetchError
 from .addresses import Resolver, check_public, system_resolver
 from .charset import decode
+from .deadline import Deadlines, bound_sockets
 from .pinning import Connector, PinnedTransport, Unreachable, direct_connect
 from .politeness import HostGate, backoff, max_age_seconds, retry_after_seconds
 from .robots import RobotsPolicy
@@ -31,6 +39,7 @@ _ACCEPT_ENCODING = "gzip, deflate, br" if _BROTLI_BOUNDED else "gzip, deflate"
 _PIECE = 64 * 1024  # most decoded bytes produced per step, so the size cap is checked often
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _ACCEPT_PAGE = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
+DEADLINE_FACTOR = 3  # a whole request ends within this many times its timeout
 
 
 @dataclass
@@ -93,6 +102,7 @@ class Fetcher:
         self._rng = rng or random.Random()
         self._clients: dict[tuple[str | None, bool], httpx.Client] = {}
         self._lock = threading.Lock()
+        self._deadlines = Deadlines()
 
     def _client(self, proxy: str | None, private: bool) -> httpx.Client:
         """One pool per proxy and per permission: a connection opened for a LAN source never serves another."""
@@ -122,6 +132,7 @@ class Fetcher:
                     limits=limits,
                     event_hooks=hooks,
                 )
+                bound_sockets(client, self._deadlines)
                 self._clients[(proxy, private)] = client
             return client
 
@@ -172,10 +183,11 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         attempt = 0
+        seconds = timeout or self.config.timeout
         while True:
             try:
-                with self.gate.slot(host):
-                    return self._request(url, headers, timeout or self.config.timeout, cap, proxy)
+                with self.gate.slot(host), self._deadlines.within(seconds * DEADLINE_FACTOR):
+                    return self._request(url, headers, seconds, cap, proxy)
             except FetchError as exc:
                 delay = self._retry_delay(exc, attempt)
                 if delay is None:
@@ -231,6 +243,9 @@ class Fetcher:
         except httpx.TooManyRedirects:
             raise FetchError(url, f"too many redirects (more than {self.config.max_redirects})") from None
         except httpx.TimeoutException:
+            if self._deadlines.reached():
+                total = seconds * DEADLINE_FACTOR
+                raise FetchError(url, f"too slow: not done within {total:g}s ({DEADLINE_FACTOR} × timeout)") from None
             raise FetchError(url, f"timed out after {seconds:g}s") from None
         except (httpx.InvalidURL, UnicodeError) as exc:  # UnicodeError: a host IDNA cannot encode
             raise FetchError(url, f"invalid URL: {exc}") from None

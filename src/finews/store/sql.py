@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -42,9 +44,15 @@ class StorageError(FinewsError):
     """The archive cannot be opened, migrated or written."""
 
 
-def open_archive(path: Path | str) -> SQLArchive:
-    """Open (creating and migrating if needed) the SQLite archive at ``path``."""
+def open_archive(path: Path | str, *, read_only: bool = False) -> SQLArchive:
+    """Open (creating and migrating if needed) the SQLite archive at ``path``.
+
+    ``read_only`` is for commands that only read: an archive in a folder this process may not
+    write (a read-only mount, another user's folder) is then opened without writing anything.
+    """
     path = Path(path)
+    if read_only and path.is_file() and not _writable(path):
+        return _open_read_only(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -54,6 +62,28 @@ def open_archive(path: Path | str) -> SQLArchive:
     return SQLArchive(engine, label=str(path))
 
 
+def _writable(path: Path) -> bool:
+    """Whether SQLite could write beside ``path``: WAL mode needs its -wal and -shm files there."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _open_read_only(path: Path) -> SQLArchive:
+    """SQLite in ``mode=ro``; ``immutable`` when no -wal file is left, as no one can be writing it then.
+
+    A read-only connection to a WAL database still needs the -shm file, which it cannot create in a
+    folder it may not write; immutable skips it. A -wal file left by a writer that did not close
+    holds committed rows, so then the -shm beside it is used, read-only (SQLite 3.22 and later).
+    """
+    wal = path.with_name(path.name + "-wal")
+    immutable = "" if wal.exists() else "&immutable=1"
+    engine = create_engine(f"sqlite:///file:{quote(str(path.resolve()))}?mode=ro{immutable}&uri=true", future=True)
+    event.listen(engine, "connect", _sqlite_read_pragmas)
+    try:
+        return SQLArchive(engine, label=str(path))
+    except StorageError as exc:
+        raise StorageError(f"{exc} (opened read-only: the folder or file is not writable)") from None
+
+
 def open_database(url: str) -> SQLArchive:
     """Open (migrating if needed) the PostgreSQL archive at a SQLAlchemy URL; the database must exist."""
     if not url.startswith("postgresql"):
@@ -61,14 +91,24 @@ def open_database(url: str) -> SQLArchive:
     return SQLArchive(pg.create_postgres_engine(url), label=pg.safe_label(url))
 
 
-def open_configured(config: Config) -> SQLArchive:
-    """The archive ``config`` names: ``storage.url`` when set (PostgreSQL), else the SQLite file ``storage.path``."""
+def open_configured(config: Config, *, read_only: bool = False) -> SQLArchive:
+    """The archive ``config`` names: ``storage.url`` when set (PostgreSQL), else the SQLite file ``storage.path``.
+
+    ``read_only``: the caller only reads (see :func:`open_archive`).
+    """
     url = config.storage.url
     if not url:
-        return open_archive(config.database_path)
+        return open_archive(config.database_path, read_only=read_only)
     if url.startswith("sqlite"):
-        return open_archive(config.resolve(make_url(url).database or config.storage.path))
+        return open_archive(config.resolve(make_url(url).database or config.storage.path), read_only=read_only)
     return open_database(url)
+
+
+def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")  # a statement that would write fails instead of trying
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
