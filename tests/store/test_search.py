@@ -10,6 +10,7 @@ from finews.extract import prepare
 from finews.model import Article
 from finews.store.search import SearchFilters
 from finews.store.search_sqlite import match_expression
+from finews.store.search_terms import parse
 
 BJ = timezone(timedelta(hours=8))
 NOW = datetime(2022, 6, 1, tzinfo=BJ)
@@ -102,16 +103,16 @@ def test_updates_and_reopen_keep_the_index_current(open_store):
 
 
 def test_match_expression_quotes_everything():
-    assert match_expression('离职 "AND" *') == '"离职" AND "AND"'
-    assert match_expression("  ") is None
+    assert match_expression(parse('离职 "AND" *')) == '("离职" AND "and") OR "离职 职 \ue000 and"'
+    assert match_expression(parse("  ")) is None
 
 
 def test_postgres_tokens_are_the_tokens_fts5_makes():
     """The PostgreSQL index relies on splitting text exactly as SQLite's unicode61 does (see store/unicode61.py)."""
     import sqlite3
 
-    from finews.store.search_pg import tokens
     from finews.store.search_sqlite import TOKENIZE
+    from finews.store.unicode61 import tokens
 
     sample = "".join(chr(c) for c in range(0x80, 0x30000, 89) if not 0xD800 <= c <= 0xDFFF)
     texts = [

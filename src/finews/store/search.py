@@ -1,20 +1,25 @@
-"""Chinese full-text search over the archive: one interface, a SQLite and a PostgreSQL implementation.
+"""Archive search that finds what Ctrl+F finds: one interface, a SQLite and a PostgreSQL implementation.
 
-Neither database's own tokenizer can read Chinese (SQLite's unicode61 and PostgreSQL's parser take
-a whole run of Han characters as one token; trigrams need three characters, so 茅台 or 离职 would
-never match). Text is therefore cut into words by rjieba (jieba's dictionary, in Rust, ~5M
-chars/s) before it is indexed. A third field holds the sub-words of longer words (贵州茅台 → 贵州,
-茅台) and the two-character pieces of long Han words, so short queries find words the segmenter
-kept whole. Every word of a query must appear; user input is never query syntax.
+Matching. Text and query are folded alike (full width, case, Traditional → Simplified) and cut into
+the terms of :mod:`.search_terms`: overlapping CJK character bigrams (as Lucene's CJKBigramFilter),
+whole Latin tokens, and a gap term where punctuation or space separates two terms. A query part
+without spaces is one phrase of those terms, so 英伟达 matches exactly the texts holding 英伟达,
+where a word segmenter (jieba cut 对英/伟达, and 阿里巴巴 never holds 里巴) decides nothing. Words
+of a query separated by spaces must all appear. Word-segmented columns were dropped from the index:
+a bigram phrase already tells a whole-word mention from nothing, and keeping both would double the
+index and put a segmenter back on the write path of every article.
 
-Ranking is BM25 (title weighted above body) damped by age. To stay fast on common words (苹果
-matches tens of thousands of articles), only the newest ``CANDIDATES`` matches are scored. A narrow
-``search_docs`` table carries what filters and ranking need, so no wide article row is touched
-until the page itself is loaded.
+Ranking is BM25 of the query's phrases (title terms weigh 5, body terms 1; with several words, the
+words side by side are one more phrase, so the exact phrase ranks above scattered mentions), damped
+by age. To stay fast on common strings (芯片 matches tens of thousands of articles), only the newest
+``CANDIDATES`` matches are ranked by score; they come first and every older match follows, newest
+first. That order does not depend on the page asked for, so paging through a result set returns
+every match exactly once. A narrow ``search_docs`` table carries what filters and ranking need, so
+no wide article row is touched until the page itself is loaded.
 
-:mod:`.search_sqlite` keeps the words in an FTS5 table; :mod:`.search_pg` keeps the same words,
-tokenized the same way, in a GIN-indexed tsvector and computes the same BM25, so both backends
-return the same articles in the same order.
+:mod:`.search_sqlite` keeps the terms in an FTS5 table; :mod:`.search_pg` keeps the same terms in a
+GIN-indexed tsvector with positions and recomputes FTS5's BM25, so both backends return the same
+articles in the same order with the same scores.
 """
 
 from __future__ import annotations
@@ -22,40 +27,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
+from typing import Protocol
 
-import rjieba
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from ..extract.clean import html_to_text
 from ..model import Article
-from .rows import naive_utc
+from .rows import article_from_row, naive_utc
+from .schema import articles
+from .search_terms import Query, fold, parse, pattern
 
-SEPARATOR = "\u2063"  # INVISIBLE SEPARATOR: FTS5 splits on it, readers never see it
-_HAN_WORD = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]{3,}$")
-_WORD = re.compile(r"\w", re.UNICODE)
 BODY_CHARS = 20_000  # what is indexed of one body: enough for any news story, bounded for 1 MB pages
-WEIGHTS = (5.0, 1.0, 0.5)  # title, body, sub-words
+WEIGHTS = (5.0, 1.0)  # title, body
 AGE_SCALE_DAYS = 180.0  # an article this old ranks at half its text score
-CANDIDATES = 300  # newest matches scored per query; deeper pages widen the window
-QUERY_CHARS = 200  # what is read of a query
-
-
-def segment(value: str) -> str:
-    """``value`` cut into words, joined by the invisible separator (so it reads as the original)."""
-    return SEPARATOR.join(rjieba.cut(value)) if value else ""
-
-
-def sub_words(value: str) -> str:
-    """Sub-words of compound words and 2-character pieces of long Han words, for short queries."""
-    extra: set[str] = set()
-    for word in rjieba.cut(value):
-        if _HAN_WORD.match(word):
-            extra.update(rjieba.cut_for_search(word))
-            extra.update(word[i : i + 2] for i in range(len(word) - 1))
-            extra.discard(word)
-    return " ".join(sorted(extra))
+CANDIDATES = 300  # newest matches ranked by score; older ones follow, newest first
 
 
 def day_of(article: Article) -> float | None:
@@ -74,12 +62,6 @@ def indexed_text(article: Article) -> tuple[str, str]:
     """The title and the (bounded) plain body that get indexed."""
     body = (html_to_text(article.content_html) if article.content_html else "") or article.summary
     return article.title, body[:BODY_CHARS]
-
-
-def query_words(query: str) -> list[str]:
-    """The query's words in order, once each (punctuation and spaces dropped): each must match."""
-    words = (word.strip() for word in rjieba.cut(query[:QUERY_CHARS]))
-    return list(dict.fromkeys(word for word in words if word and _WORD.search(word)))
 
 
 def blended(text_score: float, day: float | None, today: float) -> float:
@@ -109,6 +91,17 @@ class SearchResults:
     query: str
     total: int
     hits: list[SearchHit] = field(default_factory=list)
+    reason: str = ""  # why nothing was searched for (a query too short, or without letters)
+
+
+class Matches(Protocol):
+    """One query's matches on one backend, in one connection."""
+
+    def total(self) -> int: ...
+
+    def newest(self, count: int, skip: int) -> list[tuple[int, float, float | None]]:
+        """``count`` matches (id, BM25, day), newest first, after the ``skip`` newest."""
+        ...
 
 
 def update_index(conn: Connection, batch: Sequence[Article]) -> None:
@@ -129,19 +122,43 @@ def search(
     offset: int = 0,
     now: datetime | None = None,
 ) -> SearchResults:
-    """Articles matching ``query`` (all its words), best first; never raises on odd input."""
+    """Articles holding ``query`` (each of its space-separated words), best first; never raises on odd input."""
     if engine.dialect.name == "postgresql":
         from . import search_pg as backend
     else:
         from . import search_sqlite as backend
     limit, offset = max(0, min(limit, 200)), max(0, offset)
-    return backend.search(engine, query, filters or SearchFilters(), limit=limit, offset=offset, now=now)
+    parsed = parse(query)
+    if parsed.reason:
+        return SearchResults(query, 0, reason=parsed.reason)
+    today = day_number(now or datetime.now(UTC))
+    with engine.connect() as conn:
+        matches = backend.matches(conn, parsed, filters or SearchFilters())
+        total = matches.total()
+        if not total or offset >= total or not limit:
+            return SearchResults(query, total)
+        page = ranked_page(matches, offset, limit, today)
+        ids = [article_id for _, article_id in page]
+        found = {r.id: article_from_row(r) for r in conn.execute(select(articles).where(articles.c.id.in_(ids)))}
+    return SearchResults(query, total, hits(parsed, page, found))
 
 
-def hits(query: str, scored: Sequence[tuple[float, int]], found: dict[int, Article]) -> list[SearchHit]:
-    """The page's hits in score order, each with its highlighted snippet."""
-    words = query_words(query)
-    return [SearchHit(found[i], score, highlight(_plain(found[i]), words)) for score, i in scored if i in found]
+def ranked_page(matches: Matches, offset: int, limit: int, today: float) -> list[tuple[float, int]]:
+    """Positions ``offset`` to ``offset + limit`` of the one order: the newest matches by score, then the rest."""
+    window = matches.newest(CANDIDATES, 0)
+    ranked = sorted(((blended(s, day, today), i) for i, s, day in window), reverse=True)
+    page = ranked[offset : offset + limit]
+    if offset + limit > len(window) and len(window) == CANDIDATES:
+        start = max(offset, len(window))
+        older = matches.newest(offset + limit - start, start)
+        page += [(blended(s, day, today), i) for i, s, day in older]
+    return page
+
+
+def hits(query: Query, scored: Sequence[tuple[float, int]], found: dict[int, Article]) -> list[SearchHit]:
+    """The page's hits in order, each with its highlighted snippet."""
+    patterns = [pattern(p) for p in query.phrases]
+    return [SearchHit(found[i], score, highlight(_plain(found[i]), patterns)) for score, i in scored if i in found]
 
 
 def _plain(article: Article) -> str:
@@ -149,17 +166,25 @@ def _plain(article: Article) -> str:
     return " ".join((body or article.summary or article.title).split())
 
 
-def highlight(plain: str, words: Sequence[str], width: int = 120) -> str:
-    """A window of ``plain`` around the first matched word, HTML-escaped, each match in ``<mark>``."""
-    if not words:
+def highlight(plain: str, patterns: Sequence[str], width: int = 120) -> str:
+    """A window of ``plain`` around the first match, HTML-escaped, each match in ``<mark>``.
+
+    Matches are found in the folded text, which is as long as ``plain``, and marked in ``plain``.
+    """
+    if not patterns:
         return escape(plain[:width])
-    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.I)
-    first = pattern.search(plain)
+    found = re.compile("|".join(f"(?:{p})" for p in sorted(patterns, key=len, reverse=True)))
+    folded = fold(plain)
+    first = found.search(folded)
     start = max(0, (first.start() if first else 0) - width // 3)
-    piece = plain[start : start + width]
-    marked = pattern.sub(lambda m: "\u0001" + m.group(0) + "\u0002", piece)
-    prefix, suffix = ("…" if start else ""), ("…" if start + width < len(plain) else "")
-    return escape(prefix + marked + suffix).replace("\u0001", "<mark>").replace("\u0002", "</mark>")
+    end = start + width
+    out, at = [], start
+    for match in found.finditer(folded, start, end):
+        out += [escape(plain[at : match.start()]), "<mark>", escape(plain[match.start() : match.end()]), "</mark>"]
+        at = match.end()
+    out.append(escape(plain[at:end]))
+    prefix, suffix = ("…" if start else ""), ("…" if end < len(plain) else "")
+    return escape(prefix) + "".join(out) + escape(suffix)
 
 
 def filter_clauses(filters: SearchFilters, category: Callable[[str], str]) -> tuple[str, dict[str, object]]:

@@ -1,105 +1,88 @@
-"""SQLite backend of :mod:`.search`: FTS5 over jieba-cut words.
+"""SQLite backend of :mod:`.search`: FTS5 over the terms of :mod:`.search_terms`.
 
-Words are joined by an invisible separator that FTS5's unicode61 tokenizer splits on, so a
-snippet turns back into the original text. The newest ``CANDIDATES`` matches are read straight
-off the index in arrival order, which FTS5 streams and stops early; only they are scored.
+The FTS5 table has two columns, title and body, each holding its terms joined by spaces; unicode61
+reads them back as exactly those terms (each is one unicode61 token). A query is FTS5 phrases built
+from its terms, each quoted, so nothing the user typed is FTS5 syntax. The newest matches are read
+straight off the index in arrival order, which FTS5 streams and stops early, with their ``bm25()``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
-from sqlalchemy import select, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from ..model import Article
-from .rows import article_from_row
-from .schema import articles
-from .search import (
-    CANDIDATES,
-    SEPARATOR,
-    WEIGHTS,
-    SearchFilters,
-    SearchResults,
-    blended,
-    day_number,
-    day_of,
-    filter_clauses,
-    hits,
-    indexed_text,
-    query_words,
-    segment,
-    sub_words,
-)
+from .search import WEIGHTS, SearchFilters, day_of, filter_clauses, indexed_text
+from .search_terms import Phrase, Query, indexed_terms
 
-TOKENIZE = f"unicode61 separators '{SEPARATOR}' remove_diacritics 2"
+TOKENIZE = "unicode61 remove_diacritics 2"
 CREATE = (
-    f'CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(title, body, terms, tokenize="{TOKENIZE}")',
+    f'CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(title, body, tokenize="{TOKENIZE}")',
     "CREATE TABLE IF NOT EXISTS search_docs (id INTEGER PRIMARY KEY, source TEXT NOT NULL, day REAL,"
     " visible INTEGER NOT NULL)",
 )
+DROP = ("DROP TABLE IF EXISTS articles_fts", "DROP TABLE IF EXISTS search_docs")
 
 
 def index_row(article: Article) -> dict[str, object]:
-    title, body = indexed_text(article)
-    return {"rowid": article.id, "title": segment(title), "body": segment(body), "terms": sub_words(f"{title}\n{body}")}
+    title, body = indexed_terms(*indexed_text(article))
+    return {"rowid": article.id, "title": " ".join(title), "body": " ".join(body)}
 
 
 def update_index(conn: Connection, batch: Sequence[Article]) -> None:
-    rows = [index_row(a) for a in batch if a.id is not None]
-    if not rows:
+    latest = {a.id: a for a in batch if a.id is not None}  # an article saved twice in one batch: its last state
+    if not latest:
         return
+    rows = [index_row(a) for a in latest.values()]
     conn.execute(text("DELETE FROM articles_fts WHERE rowid = :rowid"), [{"rowid": r["rowid"]} for r in rows])
-    conn.execute(
-        text("INSERT INTO articles_fts (rowid, title, body, terms) VALUES (:rowid, :title, :body, :terms)"), rows
-    )
+    conn.execute(text("INSERT INTO articles_fts (rowid, title, body) VALUES (:rowid, :title, :body)"), rows)
     docs = [
         {"id": a.id, "source": a.source, "day": day_of(a), "visible": int(a.duplicate_of is None)}
-        for a in batch
-        if a.id is not None
+        for a in latest.values()
     ]
     conn.execute(text("INSERT OR REPLACE INTO search_docs VALUES (:id, :source, :day, :visible)"), docs)
 
 
-def match_expression(query: str) -> str | None:
-    """A safe FTS5 MATCH for what the user typed: every word must appear; nothing is FTS syntax.
+def _phrase(phrase: Phrase) -> str:
+    return '"' + " ".join(phrase.terms) + '"' + (" *" if phrase.prefix else "")
 
-    ``"``, ``*``, ``AND``, ``NEAR(``, unbalanced parentheses … are words or nothing here.
-    """
-    words = ['"' + word.replace('"', '""') + '"' for word in query_words(query)]
-    return " AND ".join(words) or None
+
+def match_expression(query: Query) -> str | None:
+    """The FTS5 MATCH for a parsed query: every phrase; the exact phrase too, which implies them, for ranking."""
+    if not query.phrases:
+        return None
+    every = " AND ".join(_phrase(p) for p in query.phrases)
+    return f"({every}) OR {_phrase(query.boost)}" if query.boost else every
 
 
 def _category(param: str) -> str:
     return f"EXISTS (SELECT 1 FROM articles a, json_each(a.categories) c WHERE a.id = d.id AND c.value = {param})"
 
 
-def search(
-    engine: Engine, query: str, filters: SearchFilters, *, limit: int, offset: int, now: datetime | None
-) -> SearchResults:
-    match = match_expression(query)
-    if match is None:
-        return SearchResults(query, 0)
-    where, params = filter_clauses(filters, _category)
-    params["match"] = match
-    base = (
-        f"FROM articles_fts f JOIN search_docs d ON d.id = f.rowid WHERE articles_fts MATCH :match AND d.visible{where}"
-    )
-    weights = ", ".join(str(w) for w in WEIGHTS)
-    window = max(CANDIDATES, offset + limit)
-    today = day_number(now or datetime.now(UTC))
-    with engine.connect() as conn:
-        total = conn.execute(text(f"SELECT count(*) {base}"), params).scalar_one()
-        if not total or offset >= total:
-            return SearchResults(query, int(total))
-        candidates = conn.execute(
-            text(f"SELECT f.rowid AS id, bm25(articles_fts, {weights}) AS bm25, d.day {base}"
-                 " ORDER BY f.rowid DESC LIMIT :window"),
-            {**params, "window": window},
+class Matches:
+    def __init__(self, conn: Connection, query: Query, filters: SearchFilters) -> None:
+        self.conn = conn
+        where, self.params = filter_clauses(filters, _category)
+        self.params["match"] = match_expression(query)
+        self.base = (
+            "FROM articles_fts f JOIN search_docs d ON d.id = f.rowid"
+            f" WHERE articles_fts MATCH :match AND d.visible{where}"
+        )
+
+    def total(self) -> int:
+        return int(self.conn.execute(text(f"SELECT count(*) {self.base}"), self.params).scalar_one())
+
+    def newest(self, count: int, skip: int) -> list[tuple[int, float, float | None]]:
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        rows = self.conn.execute(
+            text(f"SELECT f.rowid AS id, bm25(articles_fts, {weights}) AS bm25, d.day {self.base}"
+                 " ORDER BY f.rowid DESC LIMIT :count OFFSET :skip"),
+            {**self.params, "count": count, "skip": skip},
         ).all()  # fmt: skip
-        scored = sorted(((blended(-r.bm25, r.day, today), r.id) for r in candidates), reverse=True)
-        scored = scored[offset : offset + limit]
-        ids = [article_id for _, article_id in scored]
-        found = {r.id: article_from_row(r) for r in conn.execute(select(articles).where(articles.c.id.in_(ids)))}
-    return SearchResults(query, int(total), hits(query, scored, found))
+        return [(r.id, -r.bm25, r.day) for r in rows]
+
+
+def matches(conn: Connection, query: Query, filters: SearchFilters) -> Matches:
+    return Matches(conn, query, filters)
