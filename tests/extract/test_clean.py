@@ -1,6 +1,6 @@
 import pytest
 
-from finews.extract.clean import clean_html, clean_title, html_to_text, sanitize
+from finews.extract.clean import clean_html, clean_title, html_to_text, sanitize, tidy, valid_url
 from finews.extract.markdown import to_markdown
 
 from ..conftest import REFERENCE, need
@@ -89,3 +89,46 @@ def test_digest_keeps_closing_quotes_and_separates_headings():
     body = "<h2>新一轮融资</h2><p>示例科技获悉，公司完成融资。</p><p>" + "他说：“感谢团队的付出。”" * 8 + "</p>"
     digest = prepare(Article(source="s", url="https://e.cn/1", title="t", content_html=body)).summary
     assert digest.startswith("新一轮融资 示例科技获悉") and digest.endswith("。”")
+
+
+def test_what_the_allowlist_lets_through_but_html_forbids_is_fixed():
+    raw = (
+        '<pre><code lang="python">print(1)</code></pre><p lang="text">x</p>'
+        '<a name="top">锚点</a><a href="https://e.cn/a b/新闻.html?q=中 文&amp;p=1#x#y">链接</a>'
+        '<img src="https://e.cn/i.png" width="72px" height="auto"><img src="https://e.cn/j.png" width=" 40 ">'
+        "<h2>  </h2><h3>&nbsp;</h3>"
+    )
+    html = sanitize(raw)
+    assert "lang=" not in html  # publishers put programming languages there, not language tags
+    assert "<a>锚点</a>" in html  # no rel on a link without href
+    assert 'href="https://e.cn/a%20b/%E6%96%B0%E9%97%BB.html?q=%E4%B8%AD%20%E6%96%87&amp;p=1#x%23y"' in html
+    assert 'width="72"' in html and "height=" not in html and 'width="40"' in html
+    assert "<h2>" not in html and "<h3>" not in html  # empty headings go
+    assert sanitize(html) == html  # stable: cleaning again changes nothing
+
+
+def test_headings_never_skip_a_level_under_the_pages_title():
+    # everything in the source sits under its <h1>: one level below the page's title, the rest below it
+    html = sanitize("<h1>总</h1><p>a</p><h4>一</h4><h4>二</h4><h6>细</h6><h3>三</h3><h2>四</h2><h5>五</h5>")
+    assert html == "<h2>总</h2><p>a</p><h3>一</h3><h3>二</h3><h4>细</h4><h3>三</h3><h3>四</h3><h4>五</h4>"
+    assert sanitize("<h4>甲</h4><p>b</p><h2>乙</h2><h3>丙</h3>") == "<h2>甲</h2><p>b</p><h2>乙</h2><h3>丙</h3>"
+
+
+def test_stored_html_is_made_valid_when_its_page_is_made():
+    stored = '<h3>标题</h3><code lang="json">{}</code><a title="t" rel="noopener noreferrer nofollow">x</a>'
+    assert tidy(stored) == '<h2>标题</h2><code>{}</code><a title="t">x</a>'
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://e.cn/a/1.html?x=1&y=2#top", "https://e.cn/a/1.html?x=1&y=2#top"),  # valid: as it is
+        ("https://e.cn/a b.html", "https://e.cn/a%20b.html"),
+        ("https://e.cn/新闻/100%.html", "https://e.cn/%E6%96%B0%E9%97%BB/100%25.html"),
+        ("https://例子.中国/a", "https://xn--fsqu00a.xn--fiqs8s/a"),
+        ("https://e.cn/a%20b.html", "https://e.cn/a%20b.html"),  # encoded once, never twice
+        ("https://e.cn/a|b\x00", "https://e.cn/a%7Cb%00"),
+    ],
+)
+def test_urls_from_feeds_are_written_as_valid_urls(url, expected):
+    assert valid_url(url) == expected

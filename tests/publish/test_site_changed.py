@@ -25,6 +25,7 @@ from .test_site_incremental import SOURCES, _article
 
 N = 60
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+BASE = "https://news.example.cn/sub"
 
 
 def _stored(i: int):
@@ -104,13 +105,13 @@ def _mention(article_id: int, kind: str, key: str, name: str) -> dict:
 
 
 def test_entities_stories_and_other_reports_reach_the_same_site_as_a_full_build(tmp_path, archive, monkeypatch):
-    config = make_config(tmp_path, SOURCES, site={"per_page": 3, "feed_items": 5})
+    config = make_config(tmp_path, SOURCES, site={"per_page": 3, "feed_items": 5, "base_url": BASE})
     site = tmp_path / "site"
     archive.save([_stored(i) for i in reversed(range(N))])
     with archive.engine.connect() as conn:
         ids = dict(conn.execute(select(articles.c.slug, articles.c.id)).all())
     company = [_mention(ids[str(i)], "company", "600519.SH", "贵州茅台") for i in range(1, 12)]
-    person = [_mention(ids[str(i)], "person", "张三", "张三") for i in (3, 4, 40)]
+    person = [_mention(ids[str(i)], "person", key, key) for i in (3, 4, 40) for key in ("张三", "Sam Altman")]
     with archive.engine.begin() as conn:
         conn.execute(insert(mentions), company + person)
         conn.execute(update(articles).where(articles.c.id.in_([ids["3"], ids["9"]])).values(story_id=ids["3"]))
@@ -125,7 +126,8 @@ def test_entities_stories_and_other_reports_reach_the_same_site_as_a_full_build(
     with archive.engine.begin() as conn:
         conn.execute(insert(mentions), [_mention(ids[str(N)], "company", "600519.SH", "贵州茅台"),
                                         _mention(ids[str(N)], "company", "000001.SZ", "平安银行"),
-                                        _mention(ids["50"], "person", "李四", "李四")])  # fmt: skip
+                                        _mention(ids["50"], "person", "李四", "李四"),
+                                        _mention(ids["50"], "person", "Jensen Huang", "Jensen Huang")])  # fmt: skip
         conn.execute(update(articles).where(articles.c.id == ids[str(N + 1)]).values(duplicate_of=ids["5"]))
         conn.execute(update(articles).where(articles.c.id.in_([ids["20"], ids[str(N)]])).values(story_id=ids["3"]))
     streamed: list[int] = []
@@ -136,6 +138,13 @@ def test_entities_stories_and_other_reports_reach_the_same_site_as_a_full_build(
     build_from_archive(config, archive, full, search=False, full=True)
     assert _files(site) == _files(full)
     assert "平安银行" in (site / "company/index.html").read_text(encoding="utf-8")
+    # folders are named as the entities are; their links, feeds and sitemap locations are URLs
+    people = (site / "person/index.html").read_text(encoding="utf-8")
+    assert 'href="Sam%20Altman/index.html"' in people and 'href="Jensen%20Huang/index.html"' in people
+    assert 'href="%E6%9D%8E%E5%9B%9B/index.html"' in people and (site / "person/Jensen Huang/index.html").is_file()
+    feed = json.loads((site / "person/Jensen Huang/feed.json").read_text(encoding="utf-8"))
+    assert feed["feed_url"] == f"{BASE}/person/Jensen%20Huang/feed.json"
+    assert f"<loc>{BASE}/person/Jensen%20Huang/index.html</loc>" in (site / "sitemap.xml").read_text(encoding="utf-8")
     assert (site / "story" / str(ids["3"]) / "index.html").read_text(encoding="utf-8").count('class="title"') == 4
 
     # an article taken out of the archive empties its day: the streaming build makes that site
@@ -238,7 +247,7 @@ def test_a_killed_build_in_place_is_undone_or_kept_whole(tmp_path, archive, wher
 
 def test_a_large_sitemap_is_split_by_month_and_a_new_article_rewrites_its_month_only(tmp_path, archive, monkeypatch):
     monkeypatch.setattr(pages, "SITEMAP_LIMIT", 8)  # as 50,000 URLs would: files of 8
-    config = make_config(tmp_path, SOURCES, site={"per_page": 3, "feed_items": 5})
+    config = make_config(tmp_path, SOURCES, site={"per_page": 3, "feed_items": 5, "base_url": BASE})
     site = tmp_path / "site"
     start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     archive.save([replace(_stored(i), published=start + timedelta(days=3 * i)) for i in reversed(range(24))])
@@ -250,7 +259,8 @@ def test_a_large_sitemap_is_split_by_month_and_a_new_article_rewrites_its_month_
     assert all(name.startswith("pages") for name in files[5:]) and len(files) > 6
     urls = [u.text for name in files for u in ET.parse(site / "sitemap" / name).getroot().iter(f"{SITEMAP}loc")]
     pages_there = {str(p.relative_to(site)) for p in site.rglob("*.html")}
-    assert sorted(urls) == sorted(pages_there)  # every page once, and nothing else
+    assert all(url.startswith(f"{BASE}/") for url in urls)
+    assert sorted(url.removeprefix(f"{BASE}/") for url in urls) == sorted(pages_there)  # every page once, no other
     months = {name: (site / "sitemap" / name).stat().st_mtime_ns for name in files if name.startswith("articles")}
 
     archive.save([replace(_stored(40), published=datetime(2026, 3, 20, 9, 0, tzinfo=UTC))])

@@ -54,7 +54,7 @@ def _state(site: Path) -> dict[str, tuple[int, int]]:
 
 
 def test_second_build_writes_only_what_a_new_article_changes(tmp_path):
-    config = make_config(tmp_path, SOURCES, site={"per_page": 3})
+    config = make_config(tmp_path, SOURCES, site={"per_page": 3, "base_url": "https://news.example.cn"})
     site = tmp_path / "site"
     first = build_site(_articles(12), config, site)
     assert not first.incremental and first.rendered == 12 and first.indexed

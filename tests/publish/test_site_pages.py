@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import quote, unquote
 
 import feedparser
 from sqlalchemy import insert
@@ -95,12 +96,22 @@ def test_every_feed_parses_back(tmp_path):
     assert "<script" not in raw and "&lt;script&gt;alert(&#34;x&#34;)" in raw
 
 
-def test_relative_feed_links_resolve_from_their_folder(tmp_path):
+def test_without_a_base_url_feeds_keep_only_links_that_may_be_relative(tmp_path):
     site = _build(tmp_path)
+    # RSS and JSON Feed want absolute links: without the site's address they are left out
     feed = json.loads((site / "category/tech/feed.json").read_text(encoding="utf-8"))
-    assert "feed_url" not in feed and feed["items"][0]["url"] == "../../a/10.html"
-    assert (site / "category/tech" / feed["items"][0]["url"]).resolve().is_file()
-    assert feedparser.parse((site / "person/张三/rss.xml").read_bytes()).entries[0].link.endswith("a/0.html")
+    assert "feed_url" not in feed and "home_page_url" not in feed
+    assert [item["id"] for item in feed["items"]][:1] == ["urn:finews:10"] and "url" not in feed["items"][0]
+    assert feed["items"][0]["external_url"] == "https://e.cn/a/10.html"
+    rss = ET.parse(site / "person/张三/rss.xml").getroot()
+    assert rss.find("channel/link") is None and rss.find("channel/item/link") is None
+    assert rss.find("channel/item/guid").get("isPermaLink") == "false"
+    # Atom's links are IRI references: relative to the feed file, percent-encoded, they resolve from its folder
+    atom = ET.parse(site / "person/张三/atom.xml").getroot()
+    ns = "{http://www.w3.org/2005/Atom}"
+    assert atom.findtext(f"{ns}id") == "urn:finews:feed:person/%E5%BC%A0%E4%B8%89/atom.xml"
+    href = atom.find(f"{ns}entry/{ns}link[@rel='alternate']").get("href")
+    assert href == "../../a/0.html" and (site / "person/张三" / unquote(href)).resolve().is_file()
 
 
 def test_sitemap_lists_every_page_and_robots_points_to_it(tmp_path):
@@ -108,15 +119,16 @@ def test_sitemap_lists_every_page_and_robots_points_to_it(tmp_path):
     urls = ET.parse(site / "sitemap.xml").getroot().findall(f"{SITEMAP_NS}url")
     locs = [u.find(f"{SITEMAP_NS}loc").text for u in urls]
     assert len(locs) == len(set(locs)) and all(loc.startswith(f"{BASE}/") for loc in locs)
+    assert f"{BASE}/person/%E5%BC%A0%E4%B8%89/index.html" in locs  # percent-encoded: a URL, not a file name
     for loc in locs:
-        assert (site / loc.removeprefix(f"{BASE}/")).is_file(), loc
+        assert (site / unquote(loc.removeprefix(f"{BASE}/"))).is_file(), loc
     pages = {str(p.relative_to(site)) for p in site.rglob("*.html") if p.is_file()}
-    assert {loc.removeprefix(f"{BASE}/") for loc in locs} == pages
+    assert {unquote(loc.removeprefix(f"{BASE}/")) for loc in locs} == pages
     assert all(u.find(f"{SITEMAP_NS}lastmod") is not None for u in urls)
     robots = (site / "robots.txt").read_text(encoding="utf-8")
     assert "User-agent: *" in robots and "Allow: /" in robots and f"Sitemap: {BASE}/sitemap.xml" in robots
-    plain = _build(tmp_path / "plain")
-    assert "Sitemap" not in (plain / "robots.txt").read_text(encoding="utf-8")
+    plain = _build(tmp_path / "plain")  # no base URL: a sitemap's locations must be absolute, so none
+    assert "Sitemap" not in (plain / "robots.txt").read_text(encoding="utf-8") and not (plain / "sitemap.xml").exists()
 
 
 def test_company_and_person_pages_with_badges(tmp_path):
@@ -135,7 +147,8 @@ def test_company_and_person_pages_with_badges(tmp_path):
     assert all((site / "company" / f / "index.html").is_file() for f in folders)
     assert "_etc" in folders and not (site / "etc").exists()
     article = (site / "a/0.html").read_text(encoding="utf-8")
-    assert 'href="../company/600519.SH/index.html"' in article and 'href="../person/张三/index.html"' in article
+    assert 'href="../company/600519.SH/index.html"' in article
+    assert 'href="../person/%E5%BC%A0%E4%B8%89/index.html"' in article  # 张三, as a URL
     assert 'class="badges"' not in (site / "a/1.html").read_text(encoding="utf-8")
 
 
@@ -193,6 +206,10 @@ def test_pages_are_balanced_escaped_and_self_contained(tmp_path):
         checker.feed(text)
         assert not checker.errors and not checker.stack, (page, checker.errors, checker.stack)
         assert text.startswith('<!doctype html>\n<html lang="zh-CN">')
+        # the page's own address (canonical, Open Graph) is the only absolute link to the site
+        own = f"{BASE}/{quote(page.relative_to(site).as_posix())}"
+        assert text.count(own) == (2 if page.parent.name == "a" else 1), page
+        text = text.replace(own, "")
         assert "https://" not in text.replace("https://e.cn/", "").replace("https://other.cn/", ""), page
     assert "&lt;script&gt;alert(&#34;x&#34;)" in (site / "a/3.html").read_text(encoding="utf-8")
     badge = (site / "a/3.html").read_text(encoding="utf-8")

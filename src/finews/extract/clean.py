@@ -10,7 +10,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import nh3
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -43,7 +43,7 @@ _TRACKER_PATH = re.compile(r"(?:^|/)(?:pixel|beacon|track(?:ing)?|count(?:er)?|s
 _ENTITY_LINK_HOSTS = ("quote.eastmoney.com", "data.eastmoney.com", "so.eastmoney.com", "guba.eastmoney.com")
 _LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url")
 _LEADING_INDENT = re.compile(r"(<(?:p|li|div|h[1-6]|blockquote|td)\b[^>]*>)(?:[\s\u3000\xa0]|&nbsp;|&#12288;)+")
-_EMPTY_BLOCK = re.compile(r"<(p|div|strong|b|em|i)>(?:\s|&nbsp;|<br>)*</\1>")
+_EMPTY_BLOCK = re.compile(r"<(p|div|strong|b|em|i|h[1-6])(?:\s[^<>]*)?>(?:\s|&nbsp;|<br>)*</\1>")
 _TRAILING_BR = re.compile(r"(?:\s*<br>)+\s*(</(?:p|div|li|h[1-6])>)")
 
 ALLOWED_TAGS = {
@@ -139,11 +139,120 @@ def sanitize(fragment: str) -> str:
         set_tag_attribute_values={"img": {"referrerpolicy": "no-referrer"}},
         strip_comments=True,
     )
-    cleaned = _TRAILING_BR.sub(r"\1", _LEADING_INDENT.sub(r"\1", cleaned))
+    return tidy(_TRAILING_BR.sub(r"\1", _LEADING_INDENT.sub(r"\1", cleaned)))
+
+
+def tidy(fragment: str) -> str:
+    """Sanitized HTML made valid HTML: what the allowlist lets through but the standard forbids.
+
+    Runs last in :func:`sanitize` and again on stored articles when their pages are made (cheap:
+    a few regular expressions over the allowlist's regular output). Empty blocks and headings go;
+    headings are renumbered so none skips a level under the page's ``<h1>``; ``lang`` (publishers
+    put programming languages there), ``rel`` on a link without ``href``, a ``width`` that is not
+    a number and raw spaces or non-ASCII letters in URLs are fixed or dropped.
+    """
     previous = None
-    while previous != cleaned:
-        previous, cleaned = cleaned, _EMPTY_BLOCK.sub("", cleaned)
-    return cleaned.strip()
+    while previous != fragment:
+        previous, fragment = fragment, _EMPTY_BLOCK.sub("", fragment)
+    if "<h" in fragment:
+        fragment = outline_headings(fragment)
+    if "=" in fragment:
+        fragment = _ATTRIBUTED_TAG.sub(_repair_tag, fragment)
+    return fragment.strip()
+
+
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])", re.I)
+
+
+def outline_headings(fragment: str, top: int = 2) -> str:
+    """Headings renumbered from ``top`` down, each at most one level below the one it sits under.
+
+    The page's title is the ``<h1>``; an article's ``<h1>``, ``<h2>``, ``<h4>`` become ``<h2>``,
+    ``<h2>``, ``<h3>``, as the standard wants (a heading must not skip a level). HTML parsers
+    close a heading before the next opens, so a closing tag belongs to the last opened one.
+    """
+    opened: list[tuple[int, int]] = []  # (level in the source, level given) of the headings above
+    current = top
+
+    def renumber(match: re.Match[str]) -> str:
+        nonlocal current
+        if match.group(1):
+            return f"</h{current}"
+        level = int(match.group(2))
+        while opened and opened[-1][0] >= level:
+            opened.pop()
+        current = min(6, opened[-1][1] + 1 if opened else top)
+        opened.append((level, current))
+        return f"<h{current}"
+
+    return _HEADING_TAG.sub(renumber, fragment)
+
+
+# a start tag with attributes as the allowlist writes them (names lower case, values in double quotes)
+_ATTRIBUTED_TAG = re.compile(r'<([a-z][a-z0-9]*)((?:\s+[a-z][a-z0-9-]*(?:="[^"]*")?)+)\s*(/?)>')
+_ATTRIBUTE = re.compile(r'\s+([a-z][a-z0-9-]*)(?:="([^"]*)")?')
+_URL_ATTRIBUTES = {"href", "src"}
+_DIMENSIONS = {"width", "height"}
+
+
+def _repair_tag(match: re.Match[str]) -> str:
+    tag, attributes, closing = match.group(1), match.group(2), match.group(3)
+    found = _ATTRIBUTE.findall(attributes)
+    names = {name for name, _ in found}
+    kept: list[str] = []
+    changed = False
+    for name, value in found:
+        fixed: str | None = value
+        if name == "lang" or (name == "rel" and tag == "a" and "href" not in names):
+            fixed = None
+        elif name in _DIMENSIONS and tag == "img":
+            number = value.strip().removesuffix("px").strip()
+            fixed = str(int(number)) if number.isdigit() else None
+        elif name in _URL_ATTRIBUTES:
+            raw = htmllib.unescape(value)
+            url = valid_url(raw)
+            fixed = value if url == raw else htmllib.escape(url)
+        changed = changed or fixed != value
+        if fixed is not None:
+            kept.append(f' {name}="{fixed}"')
+    if not changed:
+        return match.group(0)
+    return f"<{tag}{''.join(kept)}{closing}>"
+
+
+# what a URL may hold raw (RFC 3986); "[" and "]" only in a host, so they are not in the quick check
+_URL_PLAIN = re.compile(r"[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]*")
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_SUB_DELIMS = "!$&'()*+,;=%"
+
+
+def valid_url(url: str) -> str:
+    """``url`` as a valid URL: a space, a non-ASCII letter, a stray ``%`` … percent-encoded, the rest as it is.
+
+    Feeds give links as publishers wrote them (``https://x.cn/a b.html``, ``…/新闻.html``);
+    browsers encode those themselves, a validator calls them errors, and the site writes them
+    encoded. A host in non-ASCII letters is written in its ASCII (IDNA) form.
+    """
+    url = url.strip()
+    if _URL_PLAIN.fullmatch(url) and url.count("#") <= 1 and not _STRAY_PERCENT.search(url):
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a host with an unbalanced "[": no structure to keep
+        return quote(_STRAY_PERCENT.sub("%25", url), safe=":/?#@" + _SUB_DELIMS, errors="replace")
+    netloc = parts.netloc
+    if not netloc.isascii():
+        try:
+            netloc = netloc.encode("idna").decode("ascii")
+        except UnicodeError:
+            netloc = quote(netloc, safe=":@[]" + _SUB_DELIMS, errors="replace")
+
+    def encoded(text: str, safe: str) -> str:
+        return quote(_STRAY_PERCENT.sub("%25", text), safe=safe + _SUB_DELIMS + "~", errors="replace")
+
+    path, query, fragment = encoded(parts.path, "/:@"), encoded(parts.query, "/?:@"), encoded(parts.fragment, "/?:@")
+    # an empty query or fragment ("x?") is dropped: the link means the same without it
+    return urlunsplit((parts.scheme, netloc, path, query, fragment))
 
 
 def _unwrap_entity_links(body: LexborNode) -> list[Annotation]:

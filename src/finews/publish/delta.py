@@ -92,7 +92,7 @@ class DeltaBuilder(_Builder):
         found = self.entities.get((kind, key))
         if found is None:
             folder = pages.entity_folder(kind, key, self.taken)
-            if not folder.startswith(f"{kind}/{pages.safe_name(key, fallback='_')}/"):
+            if folder != pages.entity_base(kind, key):
                 raise Fallback(f"entity folder {folder} depends on the order of articles")
             found = EntityPage(kind, key, name, folder, [])
             self.entities[(kind, key)] = found

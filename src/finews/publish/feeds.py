@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,11 +13,21 @@ from jinja2 import Environment
 from markupsafe import escape
 
 from ..config import SiteConfig
+from ..extract.clean import valid_url
 from ..model import Article
+from .paths import base_prefix, site_url
 
 FEED_FILES = ("atom.xml", "rss.xml", "feed.json")
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# characters XML 1.0 does not allow (a NUL makes a feed not well-formed), the C1 controls and
+# noncharacters HTML calls errors: a publisher's text may hold any of them
+_ILLEGAL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def legal_chars(text: str) -> str:
+    """``text`` without the characters an XML or HTML document may not hold (every feed, sitemap and page)."""
+    return _ILLEGAL_CHARS.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -56,21 +67,20 @@ class FeedWriter:
         self.env = env
         self.write_file = write  # (path in the site, text): the build's writer, which skips unchanged files
         self.site = site
-        base = site.base_url.rstrip("/")
-        self.prefix = f"{base}/" if base else ""
+        self.prefix = base_prefix(site.base_url)
 
     def write(self, folder: str, title: str, entries: Sequence[Entry], *, description: str = "") -> list[str]:
         """Write the three feeds of ``entries`` (newest first) into ``folder`` ("" or "x/y/"); their paths."""
         prefix = self.prefix
-        # without a base URL, links stay relative to the feed file, so they resolve from its folder
+        # Without a base URL, Atom's links (IRI references) stay relative to the feed file, so they
+        # resolve from its folder; RSS and JSON Feed want absolute links, which are then left out.
         up = "" if prefix else "../" * folder.count("/")
-        home = f"{prefix}{folder}" if prefix else "./"
         items = [
             {
                 "title": e.title,
-                "id": f"{prefix}{e.path}" if prefix else f"urn:finews:{e.slug}",
-                "link": f"{prefix}{up}{e.path}",
-                "url": e.url,
+                "id": site_url(e.path, prefix) if prefix else site_url(e.slug, "urn:finews:"),
+                "link": site_url(up + e.path, prefix),
+                "url": valid_url(e.url) if e.url else "",
                 "published": e.published.isoformat(timespec="seconds"),
                 "updated": e.updated.isoformat(timespec="seconds"),
                 "rfc822": format_datetime(e.published),
@@ -86,36 +96,39 @@ class FeedWriter:
         context = {
             "title": title,
             "description": description or self.site.description,
-            "feed_id": f"{prefix}{folder}atom.xml" if prefix else f"urn:finews:feed:{folder}atom.xml",
-            "html_url": home,
+            "feed_id": site_url(f"{folder}atom.xml", prefix or "urn:finews:feed:"),
+            "html_url": site_url(folder, prefix) if prefix else "./",
+            "absolute": bool(prefix),
             "updated": updated.isoformat(timespec="seconds"),
             "updated_rfc822": format_datetime(updated),
             "entries": items,
         }
         written = []
         for name in ("atom.xml", "rss.xml"):
-            xml = self.env.get_template(name).render(self_url=f"{prefix}{folder}{name}" if prefix else name, **context)
-            self.write_file(f"{folder}{name}", xml)
+            xml = self.env.get_template(name).render(self_url=site_url(f"{folder}{name}", prefix), **context)
+            self.write_file(f"{folder}{name}", legal_chars(xml))
             written.append(f"{folder}{name}")
-        self.write_file(f"{folder}feed.json", _json_feed(context, f"{prefix}{folder}feed.json", bool(prefix)))
+        feed = _json_feed(context, site_url(f"{folder}feed.json", prefix))
+        self.write_file(f"{folder}feed.json", legal_chars(feed))
         written.append(f"{folder}feed.json")
         return written
 
 
-def _json_feed(context: dict, feed_url: str, absolute: bool) -> str:
+def _json_feed(context: dict, feed_url: str) -> str:
     feed: dict[str, object] = {
         "version": JSON_FEED_VERSION,
         "title": context["title"],
         "description": context["description"],
         "language": "zh-CN",
     }
+    absolute = context["absolute"]
     if absolute:  # the spec wants full URLs here; a relative one would mislead a reader
         feed["home_page_url"] = context["html_url"]
         feed["feed_url"] = feed_url
     feed["items"] = [
         {
             "id": e["id"],
-            "url": e["link"],
+            **({"url": e["link"]} if absolute else {}),
             **({"external_url": e["url"]} if e["url"] else {}),
             "title": e["title"],
             "content_html": e["content"],

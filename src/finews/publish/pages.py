@@ -13,8 +13,9 @@ from datetime import date, datetime
 from html import escape
 from typing import TYPE_CHECKING
 
+from .feeds import legal_chars
 from .incremental import digest
-from .paths import safe_name
+from .paths import base_prefix, safe_name, site_url
 from .records import C_LASTMOD, C_SLUG, C_TIME
 
 if TYPE_CHECKING:
@@ -29,14 +30,19 @@ SITEMAP_LIMIT = 50_000  # URLs per sitemap file, the protocol's cap
 _TAKEN = {"index.html", "page", "atom.xml", "rss.xml", "feed.json"}
 
 
-def entity_folder(kind: str, key: str, used: set[str]) -> str:
-    """``kind/<safe key>/``, unique even when two keys make the same safe name."""
+def entity_base(kind: str, key: str) -> str:
+    """``kind/<safe key>/``: the folder of a company or person (on disk) unless another key took it."""
     name = safe_name(key, fallback="_")
     if name.lower() in _TAKEN:
         name = f"_{name}"
-    folder = f"{kind}/{name}/"
+    return f"{kind}/{name}/"
+
+
+def entity_folder(kind: str, key: str, used: set[str]) -> str:
+    """:func:`entity_base`, unique even when two keys make the same safe name."""
+    folder = entity_base(kind, key)
     if folder.lower() in used:
-        folder = f"{kind}/{name}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:8]}/"
+        folder = f"{folder[:-1]}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:8]}/"
     used.add(folder.lower())  # case-insensitive file systems would merge two folders otherwise
     return folder
 
@@ -103,7 +109,7 @@ def story_pages(builder: _Builder) -> None:
                 html = output.read(page)
                 start, end = html.find(RELATED_START), html.find(RELATED_END)
                 if start >= 0 and end > start:
-                    output.write(page, html[: start + len(RELATED_START)] + section + html[end:])
+                    output.write(page, html[: start + len(RELATED_START)] + legal_chars(section) + html[end:])
         if len(members) < 2:
             continue
         oldest_first = members[::-1]
@@ -158,14 +164,18 @@ def write_sitemaps(
 ) -> None:
     """The sitemap and robots.txt: one file while the site has at most 50,000 pages, else an index.
 
-    The index lists the article pages a file per month (of publication, in files of 50,000) and the
-    other pages after them; ``counts`` is the articles per month, ``articles_of`` a month's
-    (page, lastmod) by page, ``pages`` the other pages', ``changed`` the months whose files may have
-    changed (the others are left as they are).
+    The protocol wants absolute URLs: without ``site.base_url`` there is no sitemap (the build
+    says so, :func:`.site.site_warnings`) and robots.txt names none. The index lists the article
+    pages a file per month (of publication, in files of 50,000) and the other pages after them;
+    ``counts`` is the articles per month, ``articles_of`` a month's (page, lastmod) by page,
+    ``pages`` the other pages', ``changed`` the months whose files may have changed (the others
+    are left as they are).
     """
-    base = builder.site.base_url.rstrip("/")
-    prefix = f"{base}/" if base else ""
+    prefix = base_prefix(builder.site.base_url)
     output = builder.output
+    if not prefix:
+        output.write("robots.txt", "User-agent: *\nAllow: /\n")
+        return
 
     def write(path: str, part: list[tuple[str, str]]) -> None:
         inputs = digest("\n".join(f"{loc} {when}" for loc, when in part))
@@ -192,12 +202,9 @@ def write_sitemaps(
         for number, name in enumerate(names):
             write(name, pages[number * SITEMAP_LIMIT : (number + 1) * SITEMAP_LIMIT])
         files += names
-        listed = "".join(f"  <sitemap><loc>{escape(prefix + name)}</loc></sitemap>\n" for name in files)
-        output.write("sitemap.xml", f'{_XML}<sitemapindex xmlns="{_SITEMAPS}">\n{listed}</sitemapindex>\n')
-    lines = ["User-agent: *", "Allow: /"]
-    if base:  # the protocol wants an absolute URL here
-        lines += ["", f"Sitemap: {prefix}sitemap.xml"]
-    output.write("robots.txt", "\n".join(lines) + "\n")
+        listed = "".join(f"  <sitemap><loc>{escape(site_url(name, prefix))}</loc></sitemap>\n" for name in files)
+        output.write("sitemap.xml", legal_chars(f'{_XML}<sitemapindex xmlns="{_SITEMAPS}">\n{listed}</sitemapindex>\n'))
+    output.write("robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {site_url('sitemap.xml', prefix)}\n")
 
 
 _XML = '<?xml version="1.0" encoding="utf-8"?>\n'
@@ -207,12 +214,12 @@ _SITEMAPS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 def _urlset(prefix: str, urls: list[tuple[str, str]]) -> str:
     """A sitemap file (made here, not by a template: a file is up to 50,000 URLs and is made often)."""
     lines = [
-        f"  <url><loc>{escape(prefix + loc)}</loc><lastmod>{when}</lastmod></url>\n"
+        f"  <url><loc>{escape(site_url(loc, prefix))}</loc><lastmod>{when}</lastmod></url>\n"
         if when
-        else f"  <url><loc>{escape(prefix + loc)}</loc></url>\n"
+        else f"  <url><loc>{escape(site_url(loc, prefix))}</loc></url>\n"
         for loc, when in urls
     ]
-    return f'{_XML}<urlset xmlns="{_SITEMAPS}">\n{"".join(lines)}</urlset>\n'
+    return legal_chars(f'{_XML}<urlset xmlns="{_SITEMAPS}">\n{"".join(lines)}</urlset>\n')
 
 
 def _parts(stem: str, count: int) -> list[str]:

@@ -1,4 +1,4 @@
-"""File names from untrusted text: never outside the output folder, legal everywhere, stable."""
+"""File names from untrusted text (never outside the output folder, legal everywhere, stable) and their URLs."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 from pathlib import Path
+from urllib.parse import quote
 
 from ..errors import PublishError
 
@@ -39,3 +40,26 @@ def safe_join(root: Path, *parts: str) -> Path:
     if path != base and base not in path.parents:
         raise PublishError(f"refusing to write outside {base}: {'/'.join(parts)}")
     return path
+
+
+# what a path of the site keeps as it is in a URL: RFC 3986's unreserved characters and "/"
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9._~/-]*")
+
+
+def site_url(path: str, base: str = "") -> str:
+    """The URL of ``path`` (a file or folder of the site, as on disk), percent-encoded per RFC 3986.
+
+    Spaces, non-ASCII letters and every character a URL may not hold raw become ``%XX`` of their
+    UTF-8 bytes, so ``person/Sam Altman/`` is linked as ``person/Sam%20Altman/``. Relative as
+    given, or absolute under ``base`` (from :func:`base_prefix`). Every link, feed id and sitemap
+    location the site writes is made here.
+    """
+    if not _PLAIN_PATH.fullmatch(path):
+        path = quote(path, safe="/", errors="replace")
+    return f"{base}{path}"
+
+
+def base_prefix(base_url: str) -> str:
+    """``site.base_url`` as the prefix of absolute URLs (ending in "/"), or "" when it is not set."""
+    base = base_url.strip().rstrip("/")
+    return f"{base}/" if base else ""

@@ -16,12 +16,13 @@ from pathlib import Path
 
 from jinja2 import Environment
 
-from ..config import Config, SourceConfig
+from ..config import Config, SiteConfig, SourceConfig
 from ..extract.clean import html_to_text
 from ..model import BEIJING, Article
 from . import listing, pages
-from .feeds import Entry, FeedWriter, make_entry
+from .feeds import Entry, FeedWriter, legal_chars, make_entry
 from .incremental import Output, digest
+from .paths import base_prefix
 from .posts import article_category, post_slug, source_settings
 from .records import (
     C_CATEGORY,
@@ -73,6 +74,17 @@ class EntityPage:
     items: list[Item]
 
 
+NO_BASE_URL = (
+    "site.base_url is not set: sitemap.xml and the feeds' links to pages (RSS, JSON Feed) left out, "
+    "as they must be absolute; set it to your site's address"
+)
+
+
+def site_warnings(site: SiteConfig) -> list[str]:
+    """What a build of this site leaves out and why, for the build's output (said once per build)."""
+    return [] if base_prefix(site.base_url) else [NO_BASE_URL]
+
+
 @dataclass
 class SiteReport:
     articles: int = 0
@@ -112,6 +124,7 @@ class _Builder:
         self.search_enabled = search
         self.search_plan: Plan | None = None
         self.site = config.site
+        self.base = base_prefix(self.site.base_url)  # "" when not set: then no absolute URL is written
         self.out = out
         self.output = output
         self.env = env
@@ -159,9 +172,11 @@ class _Builder:
             talent_page=self.moves is not None,
             search_page=self.search_enabled,
             entity_pages=self.mentions is not None,
+            base=self.base,
+            page_path=relative,
             **context,
         )
-        self.output.write(relative, html)
+        self.output.write(relative, legal_chars(html))
         (self.sitemap if sitemap is None else sitemap).append((relative, stamp(lastmod)))
         self.pages += 1
 
@@ -397,4 +412,4 @@ def _short(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + "…"
 
 
-__all__ = ["EntityPage", "Item", "SiteReport"]
+__all__ = ["NO_BASE_URL", "EntityPage", "Item", "SiteReport", "site_warnings"]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 
 from ..config import Config
+from ..extract.clean import tidy, valid_url
 from .incremental import digest
+from .paths import site_url
 
 
 def theme_folder(config: Config) -> Path | None:
@@ -32,7 +35,22 @@ def environment(theme: Path | None = None) -> Environment:
         auto_reload=False,  # a build makes its own Environment: no stat of each template per page
     )
     env.filters["search_label"] = search_label
+    env.filters["url"] = site_url  # a path of the site: {{ (root ~ "a/" ~ slug ~ ".html")|url }}
+    env.filters["link"] = valid_url  # a URL from outside (an article's original)
+    env.filters["machine_time"] = machine_time
+    env.filters["valid_html"] = tidy  # stored article HTML, cleaned before the rules it now meets
     return env
+
+
+def machine_time(when: date | datetime) -> str:
+    """A ``<time datetime>`` value: a date, or a date and time to the second with its offset.
+
+    The standard takes a fraction of a second of at most three digits; an article's time has none
+    worth showing, so it is cut to the second.
+    """
+    if isinstance(when, datetime):
+        return when.isoformat(timespec="seconds")
+    return when.isoformat()
 
 
 _MARKUP_LOOKALIKES = str.maketrans({"<": "＜", ">": "＞", "&": "＆"})
