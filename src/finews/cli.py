@@ -471,6 +471,7 @@ def build(
 ) -> None:
     """Build the static site from the archive (only the pages that changed, after the first build)."""
     from .publish.reading import build_from_archive
+    from .publish.site import site_warnings
 
     try:
         cfg = load_config(config)
@@ -481,6 +482,8 @@ def build(
     except FinewsError as exc:
         raise _fail(exc) from None
     _say(_build_summary(report, out))
+    for warning in site_warnings(cfg.site):  # what the site leaves out, and how to have it
+        _say(("warning: ", "yellow"), warning)
 
 
 def _stages(progress: Progress, task: TaskID) -> Callable[[int], None]:
