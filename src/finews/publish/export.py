@@ -30,6 +30,16 @@ class ExportReport:
     archived: int = 0  # posts in the archive folder (archive_after_days)
     kept: list[str] = field(default_factory=list)  # files at posts' paths finews did not write: left as they were
 
+    def kept_note(self, named: int = 5) -> str:
+        """One line naming the files left as they were (``kept``)."""
+        more = f" and {len(self.kept) - named} more" if len(self.kept) > named else ""
+        files = (
+            "1 file finews did not write was"
+            if len(self.kept) == 1
+            else f"{len(self.kept)} files finews did not write were"
+        )
+        return f"{files} left as they were: {', '.join(self.kept[:named])}{more}"
+
 
 def export_posts(
     articles: Iterable[Article],

@@ -100,7 +100,7 @@ def written_files(site: Path) -> set[str] | None:
     if not path.is_file():
         return None
     try:
-        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             return {row[0] for row in db.execute("SELECT path FROM files WHERE hash != ''")}
         finally:
