@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages the test suite drives for real: PostgreSQL 15 (with contrib, for pg_trgm)
-# and Chromium for the browser tests, Node.js to run Pagefind's search script. Installed only when
-# missing, so a second run costs nothing. `bench/build.py` also wants hugo, jekyll and npm (for
-# Hexo): pass --bench to add them.
+# and Chromium for the browser tests, Node.js to run Pagefind's search script, Jekyll with the
+# minima theme and npm (for Hexo) to build the exported posts. Installed only when missing, so a
+# second run costs nothing. `bench/build.py` also wants hugo: pass --bench to add it.
+# Hexo itself comes from npm, once, into ~/.cache/finews-tools/hexo (see the end of this script).
 set -euo pipefail
 
-wanted=(postgresql postgresql-contrib chromium fonts-noto-cjk)
+wanted=(postgresql postgresql-contrib chromium fonts-noto-cjk jekyll jekyll-theme-minima)
 if [[ "${1:-}" == "--bench" ]]; then
-    wanted+=(hugo jekyll)
+    wanted+=(hugo)
 fi
 
 missing=()
@@ -18,17 +19,34 @@ for package in "${wanted[@]}"; do
 done
 # node and npm may come from another package than Debian's (NodeSource's nodejs holds both)
 command -v node >/dev/null || missing+=(nodejs)
-if [[ "${1:-}" == "--bench" ]]; then
-    command -v npm >/dev/null || missing+=(npm)
-fi
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+command -v npm >/dev/null || missing+=(npm)
 
-if [[ $(id -u) -ne 0 ]]; then
-    echo "finews tests need these Debian packages: ${missing[*]}" >&2
-    echo "install them as root (apt-get install ${missing[*]}) or run this script with sudo" >&2
-    exit 1
+if [[ ${#missing[@]} -gt 0 ]]; then
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "finews tests need these Debian packages: ${missing[*]}" >&2
+        echo "install them as root (apt-get install ${missing[*]}) or run this script with sudo" >&2
+        exit 1
+    fi
+    echo "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# --- Hexo 8 for tests/publish/test_generators.py and tests/browser/test_export_xss.py: the packages a
+# `hexo init` site builds with (the landscape theme, marked, EJS, stylus, the index, archive, category
+# and tag pages), from npm into a cache outside the repository, once.
+hexo_cache="${XDG_CACHE_HOME:-$HOME/.cache}/finews-tools/hexo"
+hexo_packages=(hexo@8 hexo-theme-landscape hexo-renderer-marked hexo-renderer-ejs hexo-renderer-stylus
+    hexo-generator-index hexo-generator-archive hexo-generator-category hexo-generator-tag)
+hexo_missing=0
+for package in "${hexo_packages[@]}"; do
+    [[ -f "$hexo_cache/node_modules/${package%@*}/package.json" ]] || hexo_missing=1
+done
+if [[ $hexo_missing -eq 1 ]]; then
+    echo "installing Hexo from npm into $hexo_cache"
+    mkdir -p "$hexo_cache"
+    [[ -f "$hexo_cache/package.json" ]] ||
+        echo '{"name": "finews-tools-hexo", "private": true, "version": "0.0.0"}' >"$hexo_cache/package.json"
+    (cd "$hexo_cache" && npm install --no-audit --no-fund --loglevel=error "${hexo_packages[@]}")
+fi

@@ -16,14 +16,13 @@ from ..config import Config
 from ..extract.markdown import web_url
 from ..model import Article
 from .frontmatter import block, plain_or_quoted, single_quoted
-from .paths import safe_name
-from .posts import PostContext, body_text, has_template_tags
+from .posts import PostContext, body_text, has_template_tags, path_name
 
 _FIRST_IMG = re.compile(r"<img\b[^>]*\bsrc=\"([^\"]+)\"", re.I)
 
 
 def hexo_path(article: Article, ctx: PostContext) -> PurePosixPath:
-    folders = [safe_name(c, fallback="_") for c in ctx.source.hexo_categories]
+    folders = [path_name(c, fallback="_") for c in ctx.source.hexo_categories]
     return PurePosixPath("source", "_posts", *folders, f"{ctx.local_time:%Y-%m-%d}-{ctx.slug}.md")
 
 

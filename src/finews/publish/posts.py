@@ -17,6 +17,7 @@ from .paths import safe_name
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 _TEMPLATE_TAG = re.compile(r"\{\{|\{%|\{#")
+_NOT_IN_URL = re.compile(r"[%#]")
 _LIQUID_BRACE = '{{ "{" }}'
 _BLANK_LINE = re.compile(r"\n(?=[ \t]*(?:\n|$))")
 
@@ -83,7 +84,16 @@ def stable_id(article: Article) -> str:
 
 def post_slug(article: Article) -> str:
     """The archive's slug made safe as a file name (it may come from an older or foreign archive)."""
-    return safe_name(article.slug, fallback=stable_id(article)) if article.slug else stable_id(article)
+    return path_name(article.slug, fallback=stable_id(article)) if article.slug else stable_id(article)
+
+
+def path_name(text: str, *, fallback: str) -> str:
+    """A file or folder name that is also a clean URL path segment.
+
+    Jekyll and Hexo make page URLs from these names: a ``%`` stops Hexo's whole build ("URI
+    malformed"), a ``#`` cuts the URL short.
+    """
+    return safe_name(_NOT_IN_URL.sub("_", text), fallback=fallback)
 
 
 def body_text(article: Article, body: str) -> str:
