@@ -185,3 +185,64 @@ def test_default_publish_rebuilds_the_site_and_run_exports(tmp_path, archive):
     assert report.published.site.articles == 2 and (tmp_path / "site/index.html").exists()
     assert [r.written for _, r in report.published.exports] == [2, 2]
     assert len(list((tmp_path / "blog/_posts").glob("*.md"))) == 2
+
+
+def _one_source(tmp_path: Path, url: str, interval: int):
+    return make_config(tmp_path, [{"name": "a", "url": url, "interval": interval}], run={"idle": 3600})
+
+
+def test_a_shortened_interval_applies_at_once(tmp_path, archive):
+    clock = Clock()
+    with LoopbackServer() as server:
+        server.add("/a.xml", rss(1), content_type="application/rss+xml")
+        hourly = _one_source(tmp_path, server.url("/a.xml"), 3600)
+        Scheduler(hourly, archive, clock=clock, wait=clock.wait, publish=lambda c, a: None).run_once()
+        assert archive.source_state("a").next_check == START + timedelta(hours=1)
+        clock.wait(30)
+        # restarted with interval = 60: due a minute after the last check, not at the hourly time stored
+        minutely = Scheduler(_one_source(tmp_path, server.url("/a.xml"), 60), archive, clock=clock,
+                             wait=clock.wait, publish=lambda c, a: None)  # fmt: skip
+        assert minutely.due() == [] and minutely.seconds_to_next() == 30
+        clock.wait(30)
+        assert minutely.due() == ["a"]
+        assert minutely.run_once() is not None
+        assert archive.source_state("a").next_check == START + timedelta(seconds=120)
+        clock.wait(60)
+        assert minutely.due() == ["a"]
+    assert server.hits("/a.xml") == 2
+
+
+def test_a_longer_interval_keeps_the_next_check_already_stored(tmp_path, archive):
+    clock = Clock()
+    with LoopbackServer() as server:
+        server.add("/a.xml", rss(1), content_type="application/rss+xml")
+        Scheduler(_one_source(tmp_path, server.url("/a.xml"), 60), archive, clock=clock, wait=clock.wait,
+                  publish=lambda c, a: None).run_once()  # fmt: skip
+        daily = Scheduler(_one_source(tmp_path, server.url("/a.xml"), 86400), archive, clock=clock,
+                          wait=clock.wait, publish=lambda c, a: None)  # fmt: skip
+        clock.wait(60)
+        assert daily.due() == ["a"]
+
+
+def test_a_shorter_interval_leaves_backoff_and_server_hints_alone(tmp_path, archive):
+    clock = Clock()
+    with LoopbackServer() as server:
+        server.add("/down.xml", "busy", status=429, headers={"Retry-After": "7200"})
+        cached = "<?xml version='1.0'?><rss version='2.0'><channel><title>t</title><ttl>120</ttl></channel></rss>"
+        server.add("/cached.xml", cached, content_type="application/rss+xml")
+        sources = [
+            {"name": "down", "url": server.url("/down.xml"), "interval": 3600},
+            {"name": "cached", "url": server.url("/cached.xml"), "interval": 60},
+        ]
+        config = make_config(tmp_path, sources, fetch={"retries": 0})
+        scheduler = Scheduler(config, archive, clock=clock, wait=clock.wait, publish=lambda c, a: None)
+        scheduler.run_once()
+        clock.wait(120)
+        # the feed's <ttl> of two hours, learnt with this very interval, still holds
+        assert scheduler.due() == []
+        shorter = make_config(tmp_path, [{**s, "interval": 60} for s in sources], fetch={"retries": 0})
+        restarted = Scheduler(shorter, archive, clock=clock, wait=clock.wait, publish=lambda c, a: None)
+        # after a restart the ttl is not known any more: the stored time gives way to the interval, but
+        # the failing source keeps its Retry-After of two hours
+        assert restarted.due() == ["cached"]
+    assert archive.source_state("down").next_check >= START + timedelta(seconds=7200)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from .config import FetchConfig, SourceConfig
 from .fetch.politeness import backoff
+from .model import SourceState
 
 
 def next_check_after_success(
@@ -34,6 +35,22 @@ def next_check_after_failure(
     if retry_after is not None:
         seconds = max(seconds, min(retry_after, float(fetch.max_backoff)))
     return now + timedelta(seconds=seconds)
+
+
+def due_at(source: SourceConfig, state: SourceState, *, config_since: datetime | None = None) -> datetime | None:
+    """When ``source`` is next due: the stored next check, brought forward when its interval was shortened.
+
+    A next check stored before ``config_since`` (when the caller read its config) was worked out
+    with the interval configured then, perhaps a longer one: it comes no later than the last check
+    plus today's interval. One stored since was worked out with this config and stands as it is,
+    the server's max-age or ttl included. A failing source keeps its backoff and any Retry-After:
+    those protect the server, whatever the interval.
+    """
+    if state.next_check is None or state.last_checked is None or state.consecutive_failures:
+        return state.next_check
+    if config_since is not None and state.last_checked >= config_since:
+        return state.next_check
+    return min(state.next_check, state.last_checked + timedelta(seconds=source.interval))
 
 
 def is_due(next_check: datetime | None, now: datetime) -> bool:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from .config import Config
+from .config import Config, SourceConfig
 from .config.flags import active_sources
-from .health import is_due
+from .health import due_at, is_due
+from .model import SourceState
 from .pipeline import FetchReport, SourceReport, fetch_all, open_understanding
 from .publish import PublishReport, publish_all
 from .store import Archive
@@ -68,6 +69,10 @@ class Scheduler:
         self.on_source = on_source
         self._unpublished = False  # a publish failed: retry after the next round even if nothing changed
         self._understanding: Understanding | None = None  # resumed once, then kept current round after round
+        self._config_since = clock()  # checks before this may have had a longer interval (see health.due_at)
+
+    def _next_check(self, source: SourceConfig, state: SourceState | None) -> datetime | None:
+        return due_at(source, state, config_since=self._config_since) if state else None
 
     def due(self) -> list[str]:
         """Enabled sources whose next check has come (never checked counts as due)."""
@@ -76,18 +81,15 @@ class Scheduler:
         return [
             s.name
             for s in active_sources(self.config)  # an admin's "disable" takes effect at the next round
-            if is_due(states[s.name].next_check if s.name in states else None, now)
+            if is_due(self._next_check(s, states.get(s.name)), now)
         ]
 
     def seconds_to_next(self) -> float:
         """How long to sleep: until the earliest next check, at most ``run.idle`` so config edits show up."""
         now = self.clock()
         states = {s.name: s for s in self.archive.source_states()}
-        waits = [
-            (states[s.name].next_check - now).total_seconds()
-            for s in active_sources(self.config)
-            if s.name in states and states[s.name].next_check is not None
-        ]
+        due = [self._next_check(s, states.get(s.name)) for s in active_sources(self.config)]
+        waits = [(when - now).total_seconds() for when in due if when is not None]
         return max(0.0, min([self.config.run.idle, *waits]))
 
     def run_once(self) -> RoundReport | None:

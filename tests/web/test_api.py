@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import gzip
+import hmac
 import re
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
-from finews.config import flags
-from finews.web import admin
+from finews.config import Config, flags
+from finews.pipeline import fetch_all
+from finews.store import open_archive
+from finews.web import create_app
 
-from .conftest import TOKEN, Served
-from .feeds import day_of
+from ..conftest import make_config
+from ..loopback import LoopbackServer
+from .conftest import TOKEN, Served, serve
+from .feeds import ALPHA, day_of, feed
 
 PROBLEM = "application/problem+json"
 
@@ -223,7 +230,7 @@ def test_token_is_compared_in_constant_time(served: Served, monkeypatch: pytest.
         seen.append((a, b))
         return a == b  # the real comparison stays hmac's; this only records that it is the one asked
 
-    monkeypatch.setattr(admin.hmac, "compare_digest", spy)
+    monkeypatch.setattr(hmac, "compare_digest", spy)
     with served.client() as http:
         _problem(http.post("/api/sources/nope/disable", headers={"Authorization": "Bearer guess"}), 401)
     assert seen == [(b"guess", TOKEN.encode())]
@@ -248,3 +255,109 @@ def test_admin_fetch_disable_enable(served: Served) -> None:
         assert http.post("/api/sources/beta/enable").json()["disabled_by_admin"] is False
     assert flags.disabled_sources(served.config) == set()
     assert {s.name for s in flags.active_sources(served.config)} == {s.name for s in served.config.sources if s.enabled}
+
+
+OFFSET_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+08:00$")
+
+
+def _date_time_fields(schema: dict) -> set[str]:
+    """Every property the OpenAPI document calls a date-time, in any schema."""
+    names = set()
+    for model in schema["components"]["schemas"].values():
+        for name, prop in model.get("properties", {}).items():
+            if any(option.get("format") == "date-time" for option in [prop, *prop.get("anyOf", [])]):
+                names.add(name)
+    return names
+
+
+def _times(value: object, names: set[str], found: dict[str, list[str]]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in names and isinstance(item, str):  # FetchResult's "updated" is a count, not a time
+                found.setdefault(key, []).append(item)
+            else:
+                _times(item, names, found)
+    elif isinstance(value, list):
+        for item in value:
+            _times(item, names, found)
+
+
+def test_every_time_of_every_endpoint_is_beijing_time_with_its_offset(served: Served) -> None:
+    found: dict[str, list[str]] = {}
+    with served.client(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        names = _date_time_fields(http.get("/api/openapi.json").json())
+        article = http.get("/api/articles").json()["items"][-1]
+        story = http.get("/api/stories").json()["items"][0]
+        answers = [
+            http.get("/api/articles"), http.get(f"/api/articles/{article['id']}"),
+            http.get("/api/search", params={"q": "茅台"}), http.get("/api/sources"), http.get("/api/stories"),
+            http.get(f"/api/stories/{story['id']}"), http.get("/api/entities"),
+            http.get("/api/entities/600519.SH/articles"), http.get("/api/events"), http.post("/api/sources/beta/fetch"),
+        ]  # fmt: skip
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        _times(answer.json(), names, found)
+    assert {"published", "updated", "last_checked", "last_success", "next_check", "first_at", "last_at"} <= names
+    assert set(found) == names - {"updated"}, names - set(found)  # each was seen with a value
+    wrong = [(name, value) for name, values in found.items() for value in values if not OFFSET_TIME.match(value)]
+    assert not wrong
+
+
+ATOM = """<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+<id>urn:t</id><updated>2024-05-19T10:06:03Z</updated><entry><title>更正后的快讯</title><id>urn:e1</id>
+<link href="http://atom.example.cn/1"/><published>2024-05-19T09:00:00-04:00</published>
+<updated>2024-05-19T10:06:03Z</updated><content type="html">&lt;p&gt;更正后的正文。&lt;/p&gt;</content>
+</entry></feed>"""
+
+
+def test_times_from_other_zones_are_written_in_beijing_time(tmp_path, feeds) -> None:
+    feeds.add("/atom.xml", ATOM, content_type="application/atom+xml")
+    config = make_config(tmp_path, [{"name": "atom", "url": feeds.url("/atom.xml")}])
+    with open_archive(config.database_path) as archive:
+        fetch_all(config, archive)
+    for url in serve(create_app(config)):
+        with httpx.Client(base_url=url, timeout=30) as http:
+            listed = http.get("/api/articles").json()["items"][0]
+            article = http.get(f"/api/articles/{listed['id']}").json()
+    assert article["published"] == listed["published"] == "2024-05-19T21:00:00+08:00"
+    assert article["updated"] == "2024-05-19T18:06:03+08:00"
+
+
+def _credentialed(tmp_path: Path, feeds: LoopbackServer) -> tuple[Config, str]:
+    feeds.add("/private.xml", status=500)
+    secret = feeds.url("/private.xml?token=k3y-in-query").replace("http://", "http://reader:pa55word@")
+    config = make_config(tmp_path, [{"name": "private", "url": secret}])
+    with open_archive(config.database_path) as archive:
+        fetch_all(config, archive)
+    return config, secret
+
+
+def test_source_urls_lose_credentials_and_query_unless_the_admin_asks(tmp_path, feeds) -> None:
+    config, secret = _credentialed(tmp_path, feeds)
+    public = feeds.url("/private.xml")
+    for url in serve(create_app(config, admin_token=TOKEN)):
+        with httpx.Client(base_url=url, timeout=30) as http:
+            anonymous = http.get("/api/sources").json()[0]
+            guessed = http.get("/api/sources", headers={"Authorization": "Bearer guess"}).json()[0]
+            admin = http.get("/api/sources", headers={"Authorization": f"Bearer {TOKEN}"}).json()[0]
+            page = http.get("/live/sources").text
+    for shown in (anonymous, guessed):
+        assert shown["url"] == public
+        assert public in shown["last_error"] and "500" in shown["last_error"]
+        assert "pa55word" not in str(shown) and "reader" not in str(shown) and "k3y-in-query" not in str(shown)
+    assert admin["url"] == secret and "k3y-in-query" in admin["last_error"]
+    assert "pa55word" not in page and "k3y-in-query" not in page and public in page
+
+
+def test_a_shortened_interval_shows_in_the_next_check(tmp_path, feeds) -> None:
+    feeds.add("/hourly.xml", feed("hourly", "hourly.example.cn", ALPHA[:1]), content_type="application/rss+xml")
+    source = {"name": "hourly", "url": feeds.url("/hourly.xml"), "interval": 3600}
+    config = make_config(tmp_path, [source])
+    with open_archive(config.database_path) as archive:
+        fetch_all(config, archive)
+        checked = archive.source_state("hourly").last_checked
+    shortened = make_config(tmp_path, [{**source, "interval": 60}])
+    for url in serve(create_app(shortened)):
+        with httpx.Client(base_url=url, timeout=30) as http:
+            shown = http.get("/api/sources").json()[0]
+    assert datetime.fromisoformat(shown["next_check"]) == checked + timedelta(seconds=60)

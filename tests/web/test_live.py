@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import html5lib
 import httpx
@@ -12,6 +14,7 @@ from finews.web import create_app
 from finews.web.live import relative, web_url
 from finews.web.security import POLICY, script_hashes
 
+from ..conftest import make_config
 from .conftest import Served, serve
 from .feeds import day_of
 
@@ -170,3 +173,55 @@ def test_the_builders_own_files_are_not_served(served: Served) -> None:
         assert http.get("/plain.html").status_code == 200
         for path in ("/.finews-state.db", "/.finews-journal/log", "/%2efinews-state.db", "/a/../.finews-state.db"):
             assert http.get(path).status_code == 404, path
+
+
+def _site_app(tmp_path: Path) -> tuple[Path, object]:
+    config = make_config(tmp_path)
+    return config.site_dir, create_app(config)
+
+
+def test_before_the_first_build_every_site_page_says_to_run_finews_build(tmp_path, caplog) -> None:
+    site, app = _site_app(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="finews.web"):
+        for url in serve(app):
+            with httpx.Client(base_url=url, timeout=30) as http:
+                home, other, api = http.get("/"), http.get("/news/today.html"), http.get("/api/nothing-here")
+    for answer in (home, other):
+        doc = _page(answer, 404)
+        assert "no site built yet: run finews build" in _text(doc.find(".//p[@class='nosite']"))
+        assert answer.headers["content-security-policy"] == POLICY and answer.headers["x-frame-options"] == "DENY"
+    assert api.status_code == 404 and api.headers["content-type"].startswith("application/problem+json")
+    assert [r.getMessage() for r in caplog.records] == [
+        f"no site built yet in {site}: run `finews build` (or `finews run`) to make its pages"
+    ]
+
+
+def test_unknown_pages_are_html_on_the_site_and_problems_under_api(tmp_path, caplog) -> None:
+    site, app = _site_app(tmp_path)
+    site.mkdir(parents=True, exist_ok=True)
+    (site / "index.html").write_text("<!doctype html><title>首页</title><p>首页</p>", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="finews.web"):
+        for url in serve(app):
+            with httpx.Client(base_url=url, timeout=30) as http:
+                missing = http.get("/nonexistent/<b>x</b>")
+                api = http.get("/api/nonexistent")
+                posted = http.post("/")
+                (site / "404.html").write_text(
+                    "<!doctype html><title>找不到</title><p>本站的 404</p>", encoding="utf-8"
+                )
+                own = http.get("/nonexistent")
+                hidden = http.get("/.finews-state.db")
+    assert not caplog.records  # a built site: nothing to say when starting
+    doc = _page(missing, 404)
+    assert _text(doc.find(".//h1")) == "404 Not Found"
+    assert _text(doc.find(".//p[@class='detail']/code")) == "/nonexistent/<b>x</b>"  # shown as text, not markup
+    assert (
+        missing.headers["content-security-policy"] == POLICY and missing.headers["x-content-type-options"] == "nosniff"
+    )
+    body = api.json()
+    assert api.status_code == 404 and api.headers["content-type"].startswith("application/problem+json")
+    assert body["status"] == 404 and body["instance"] == "/api/nonexistent"
+    assert _text(_page(posted, 405).find(".//h1")) == "405 Method Not Allowed"
+    for answer in (own, hidden):  # the built site's own 404 page, when it has one
+        assert _text(_page(answer, 404).find(".//p")) == "本站的 404"
+        assert answer.headers["content-security-policy"] == POLICY

@@ -16,6 +16,7 @@ from procrastinate.schema import SchemaManager
 
 from ..config import Config
 from ..errors import ConfigError, FinewsError
+from ..redact import without_password
 
 FETCH_TASK = "finews.fetch_source"
 # Any constant works: it only has to be the same in every finews process using this database.
@@ -74,12 +75,4 @@ def ensure_schema(conninfo: str) -> bool:
             connection.commit()
             return created
     except psycopg.Error as exc:
-        raise QueueError(f"task queue database {_redacted(conninfo)}: {exc}".strip()) from None
-
-
-def _redacted(conninfo: str) -> str:
-    parts = urlsplit(conninfo)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urlunsplit((parts.scheme, netloc, *parts[2:]))
-    return conninfo
+        raise QueueError(f"task queue database {without_password(conninfo)}: {exc}".strip()) from None

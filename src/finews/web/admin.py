@@ -1,44 +1,32 @@
 """Admin actions of the API: fetch a source now, switch a source off or on. Bearer token required.
 
-The token comes from the ``FINEWS_ADMIN_TOKEN`` environment variable; without one, every admin
-action is refused, so an exposed ``finews serve`` never lets anyone start fetches.
+The token (see :mod:`.auth`) comes from ``web.admin_token`` or the ``FINEWS_ADMIN_TOKEN``
+environment variable; without one, every admin action is refused.
 """
 
 from __future__ import annotations
 
-import hmac
-import os
 from dataclasses import asdict
-from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..config import Config, SourceConfig, flags
 from ..pipeline import fetch_all
 from ..store import writer_lock
 from .api import ArchiveDep, ConfigDep
+from .auth import TOKEN_VARIABLE, Credentials, admin_token, expected_token, token_matches
 from .schemas import FetchResult, SourceFlag
 
-TOKEN_VARIABLE = "FINEWS_ADMIN_TOKEN"
-_bearer = HTTPBearer(auto_error=False, description=f"web.admin_token of finews.toml (or ${TOKEN_VARIABLE})")
+__all__ = ["TOKEN_VARIABLE", "admin_token", "require_admin", "router"]
 
 
-def admin_token() -> str | None:
-    return os.environ.get(TOKEN_VARIABLE) or None
-
-
-def require_admin(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> None:
-    expected: str | None = request.app.state.desk.admin_token
+def require_admin(request: Request, credentials: Credentials) -> None:
+    expected = expected_token(request)
     if not expected:
         raise HTTPException(
             403, f"admin actions are off: no admin token is configured (web.admin_token or ${TOKEN_VARIABLE})"
         )
-    given = credentials.credentials if credentials else ""
-    # constant time: how much of a guess matched must not show in how long the refusal takes
-    if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+    if not token_matches(expected, credentials):
         raise HTTPException(401, "missing or wrong admin token", headers={"WWW-Authenticate": "Bearer"})
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from ..config import Config, flags
-from ..model import BEIJING
+from ..health import due_at
+from ..model import BEIJING, SourceState
+from ..redact import public_text, public_url
 from ..store import SQLArchive, queries
 from ..store.search import SearchFilters
+from .auth import AdminView
 from .ratelimit import retry_after
 from .schemas import ArticleBrief, ArticleFull, Entity, Hit, Move, Paged, SearchPage, Source, Story
 
@@ -28,8 +31,13 @@ def config(request: Request) -> Config:
     return request.app.state.desk.config
 
 
+def config_since(request: Request) -> datetime:
+    return request.app.state.desk.config_since
+
+
 ArchiveDep = Annotated[SQLArchive, Depends(archive)]
 ConfigDep = Annotated[Config, Depends(config)]
+ConfigSince = Annotated[datetime | None, Depends(config_since)]
 
 
 class Paging:
@@ -52,10 +60,6 @@ When = Annotated[datetime | None, Query(description="ISO date or time; without a
 def _local(value: datetime | None) -> datetime | None:
     """Dates without a zone are Beijing dates, like the articles' (and the command line's)."""
     return value.replace(tzinfo=BEIJING) if value and value.tzinfo is None else value
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
 
 
 def _known_id(value: int) -> int:
@@ -107,30 +111,40 @@ def search(
     return {**paging.of(found.total, [Hit.of(h) for h in found.hits]), "query": q}
 
 
-@router.get("/sources", response_model=list[Source], summary="Configured sources and their health")
-def list_sources(db: ArchiveDep, cfg: ConfigDep) -> list[Source]:
+@router.get(
+    "/sources", response_model=list[Source], summary="Configured sources and their health",
+    description="Source URLs (and URLs in errors) lose their user, password and query string unless the "
+    "request carries the admin bearer token.",
+)  # fmt: skip
+def list_sources(
+    db: ArchiveDep, cfg: ConfigDep, admin: AdminView = False, config_since: ConfigSince = None
+) -> list[Source]:
     states = {s.name: s for s in db.source_states()}
     counts = queries.source_counts(db.engine)
     off = flags.disabled_sources(cfg)
     out = []
     for s in cfg.sources:
-        state = states.get(s.name)
+        state = states.get(s.name) or SourceState(s.name)
         out.append(
             Source(
-                name=s.name, title=s.title, type=s.type, url=s.url, enabled=s.enabled,
-                disabled_by_admin=s.name in off, interval=s.interval, articles=counts.get(s.name, 0),
-                last_checked=state.last_checked if state else None, last_success=state.last_success if state else None,
-                last_error=state.last_error if state else None,
-                consecutive_failures=state.consecutive_failures if state else 0,
-                last_new=state.last_new if state else 0, last_updated=state.last_updated if state else 0,
-                next_check=state.next_check if state else None,
+                name=s.name, title=s.title, type=s.type, url=s.url if admin else public_url(s.url),
+                enabled=s.enabled, disabled_by_admin=s.name in off, interval=s.interval,
+                articles=counts.get(s.name, 0), last_checked=state.last_checked, last_success=state.last_success,
+                last_error=_error_shown(state.last_error, admin),
+                consecutive_failures=state.consecutive_failures, last_new=state.last_new,
+                last_updated=state.last_updated, next_check=due_at(s, state, config_since=config_since),
             )
         )  # fmt: skip
     return out
 
 
+def _error_shown(error: str | None, admin: bool) -> str | None:
+    """A fetch error names its URL: strangers see it without credentials and query, like the source's own."""
+    return error if admin or not error else public_text(error)
+
+
 def _story(row: dict) -> Story:
-    return Story(**{**row, "first_at": _utc(row["first_at"]), "last_at": _utc(row["last_at"])})
+    return Story(**row)  # the archive's naive times are UTC: Story's fields say so and convert
 
 
 @router.get("/stories", response_model=Paged[Story], summary="Stories, largest (or most recent) first")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -24,6 +25,7 @@ from . import admin, api, live, problems
 from .caching import ETagMiddleware
 from .ratelimit import RateLimiter
 from .security import SecurityHeadersMiddleware, docs_policy
+from .sitepages import say_if_not_built
 
 
 class Desk:
@@ -36,6 +38,7 @@ class Desk:
     def __init__(self, config: Config, admin_token: str | None) -> None:
         self.config = config
         self.admin_token = admin_token
+        self.config_since = datetime.now(UTC)  # next checks stored before may be from a longer interval
         self._archive: SQLArchive | None = None
         self._lock = threading.Lock()
 
@@ -92,6 +95,7 @@ def create_app(config: Config, *, admin_token: str | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        say_if_not_built(config)
         yield
         desk.close()
 

@@ -39,7 +39,7 @@ FORM_CHARS = 1000  # what is kept (and shown back) of each form field; longer in
 Text = Annotated[str, Query()]
 
 
-def _render(template: str, status: int = 200, headers: dict[str, str] | None = None, **context: object) -> HTMLResponse:
+def render(template: str, status: int = 200, headers: dict[str, str] | None = None, **context: object) -> HTMLResponse:
     html = _env.get_template(template).render(**context)
     # the live pages change with every fetch: never served from a cache without asking
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-cache", **(headers or {})})
@@ -142,11 +142,11 @@ def live_search(
     if filters.until:
         filters.until += timedelta(days=1)  # "until 2024-05-01" includes that day
     if not q.strip() or errors:
-        return _render("search.html", status=422 if errors else 200, **context)
+        return render("search.html", status=422 if errors else 200, **context)
     wait = request.app.state.search_limiter.take(request.client.host if request.client else "-")
     if wait:
         errors.append("搜索太频繁，请稍后再试")
-        return _render("search.html", status=429, headers={"Retry-After": retry_after(wait)}, **context)
+        return render("search.html", status=429, headers={"Retry-After": retry_after(wait)}, **context)
     found = db.search(q[:MAX_QUERY], filters, limit=PER_PAGE, offset=(number - 1) * PER_PAGE)
     pages = max(1, -(-found.total // PER_PAGE))
     query = {k: v for k, v in form.items() if v}
@@ -159,7 +159,7 @@ def live_search(
         hits=[_hit(h.article, h.snippet, cfg.site_dir, titles) for h in found.hits],
         page={"number": number, "count": pages, "prev": link(number - 1), "next": link(number + 1)},
     )
-    return _render("search.html", **context)
+    return render("search.html", **context)
 
 
 @dataclass
@@ -182,7 +182,7 @@ def _status(s: Source) -> str:
 
 
 @router.get("/sources", response_class=HTMLResponse)
-def live_sources(db: api.ArchiveDep, cfg: api.ConfigDep) -> Response:
+def live_sources(db: api.ArchiveDep, cfg: api.ConfigDep, config_since: api.ConfigSince) -> Response:
     """Each source's last success, last error, failures in a row and next check."""
     now = datetime.now(UTC)
     shown = [
@@ -191,7 +191,7 @@ def live_sources(db: api.ArchiveDep, cfg: api.ConfigDep) -> Response:
             next_check=beijing(s.next_check), next_in=relative(s.next_check, now),
             last_success_ago=relative(s.last_success, now),
         )
-        for s in api.list_sources(db, cfg)
+        for s in api.list_sources(db, cfg, config_since=config_since)
     ]  # fmt: skip
     counts = {k: sum(1 for s in shown if s.status == k) for k in ("ok", "failing", "never", "disabled")}
-    return _render("sources.html", sources=shown, counts=counts, now=beijing(now))
+    return render("sources.html", sources=shown, counts=counts, now=beijing(now))

@@ -1,6 +1,7 @@
 """Errors of the API as RFC 9457 problem details (``application/problem+json``).
 
-Only paths under ``/api`` answer with problem documents; the static site keeps plain error pages.
+Only paths under ``/api`` answer with problem documents; the site's side answers HTML pages
+(see :mod:`.sitepages`).
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..store import ArchiveBusy, StorageError
+from .sitepages import error_page
 
 MEDIA_TYPE = "application/problem+json"
 API_PREFIX = "/api"
@@ -43,8 +45,11 @@ def _is_api(request: Request) -> bool:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code in (204, 304):  # answers without a body
+        return Response(status_code=exc.status_code, headers=exc.headers)
     if not _is_api(request):
-        return await http_exception_handler(request, exc)
+        detail = exc.detail if isinstance(exc.detail, str) else ""
+        return error_page(request, exc.status_code, detail, headers=exc.headers)
     detail = exc.detail if isinstance(exc.detail, str) else ""
     return problem(exc.status_code, detail, instance=request.url.path, headers=exc.headers)
 

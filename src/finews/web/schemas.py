@@ -1,16 +1,29 @@
-"""What the API answers, as Pydantic models: they are also its OpenAPI schema."""
+"""What the API answers, as Pydantic models: they are also its OpenAPI schema.
+
+Every time is ISO 8601 in Beijing time, the site's display zone, with its offset written out:
+``2022-01-05T15:11:39+08:00`` (never ``Z``, never without an offset). Times the archive keeps in
+UTC or in a source's own zone are converted, so two times compare as text within one answer.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 
-from ..model import Article
+from ..model import BEIJING, Article
 from ..store.search import SearchHit
 
 T = TypeVar("T")
+
+
+def in_display_zone(value: datetime) -> datetime:
+    """``value`` in Beijing time; a time without a zone is the archive's UTC."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(BEIJING)
+
+
+Instant = Annotated[datetime, AfterValidator(in_display_zone)]
 
 
 class Paged(BaseModel, Generic[T]):
@@ -25,7 +38,7 @@ class ArticleBrief(BaseModel):
     title: str
     url: str
     source: str
-    published: datetime | None
+    published: Instant | None
     summary: str
     categories: list[str]
     story_id: int | None
@@ -41,7 +54,7 @@ class Report(BaseModel):
     title: str
     url: str
     source: str
-    published: datetime | None
+    published: Instant | None
 
 
 class Mention(BaseModel):
@@ -59,7 +72,7 @@ class Mention(BaseModel):
 
 class ArticleFull(ArticleBrief):
     author: str | None
-    updated: datetime | None
+    updated: Instant | None
     image: str | None
     content_html: str
     duplicate_of: int | None
@@ -97,13 +110,13 @@ class Source(BaseModel):
     disabled_by_admin: bool  # switched off through the API (see finews.web.flags)
     interval: int
     articles: int
-    last_checked: datetime | None
-    last_success: datetime | None
+    last_checked: Instant | None
+    last_success: Instant | None
     last_error: str | None
     consecutive_failures: int
     last_new: int
     last_updated: int
-    next_check: datetime | None
+    next_check: Instant | None
 
 
 class Member(BaseModel):
@@ -117,8 +130,8 @@ class Story(BaseModel):
     id: int
     title: str
     size: int
-    first_at: datetime | None
-    last_at: datetime | None
+    first_at: Instant | None
+    last_at: Instant | None
     members: list[Member]
 
 
@@ -168,7 +181,9 @@ class FetchResult(BaseModel):
     duplicates: int
     linked: int
     skipped: int
+    skip_reasons: dict[str, int]  # why items were left out ("no 'url_w'") → how many
+    warnings: list[str]  # what was wrong with the source's answer (a truncated feed)
     full_text_failed: list[str]
     error: str | None
-    next_check: datetime | None
+    next_check: Instant | None
     summary: str
