@@ -103,3 +103,12 @@ def test_site_rules_from_the_config_clean_pages_first(tmp_path, archive):
         assert fetch_all(config, archive).added == 2
     article = next(a for a in archive.iter_articles() if a.title == "宁德时代发布新一代电池")
     assert "第二段继续补充细节" in article.content_markdown and "第三段是背景介绍" not in article.content_markdown
+
+
+def test_items_without_a_link_are_counted_not_lost_silently(tmp_path, archive):
+    with LoopbackServer() as server:
+        _serve(server)
+        report = fetch_all(make_config(tmp_path, [_source(server)]), archive).sources[0]
+    assert report.ok and report.added == 2 and report.found == 3
+    assert report.skip_reasons == {"no link ('a' with an href)": 1}
+    assert report.summary.endswith("1 skipped: no link ('a' with an href)")
