@@ -40,7 +40,7 @@ from .rows import article_from_row, naive_utc
 from .schema import articles
 from .search_terms import Query, fold, parse, pattern
 
-BODY_CHARS = 20_000  # what is indexed of one body: enough for any news story, bounded for 1 MB pages
+BODY_CHARS = 15_000  # what is indexed of a body: any news story; at most one term per character, so it fits a tsvector
 WEIGHTS = (5.0, 1.0)  # title, body
 AGE_SCALE_DAYS = 180.0  # an article this old ranks at half its text score
 CANDIDATES = 300  # newest matches ranked by score; older ones follow, newest first
