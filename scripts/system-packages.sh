@@ -4,9 +4,11 @@
 # minima theme and npm (for Hexo) to build the exported posts. Installed only when missing, so a
 # second run costs nothing. `bench/build.py` also wants hugo: pass --bench to add it.
 # Hexo itself comes from npm, once, into ~/.cache/finews-tools/hexo (see the end of this script).
+# The site's validators: jing (RELAX NG, for the Atom feeds) and Java for the Nu Html Checker,
+# which comes from npm (vnu-jar) into ~/.cache/finews-tools/vnu.
 set -euo pipefail
 
-wanted=(postgresql postgresql-contrib chromium fonts-noto-cjk jekyll jekyll-theme-minima)
+wanted=(postgresql postgresql-contrib chromium fonts-noto-cjk jekyll jekyll-theme-minima jing)
 if [[ "${1:-}" == "--bench" ]]; then
     wanted+=(hugo)
 fi
@@ -20,6 +22,7 @@ done
 # node and npm may come from another package than Debian's (NodeSource's nodejs holds both)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+command -v java >/dev/null || missing+=(default-jre-headless)
 
 if [[ ${#missing[@]} -gt 0 ]]; then
     if [[ $(id -u) -ne 0 ]]; then
@@ -49,4 +52,18 @@ if [[ $hexo_missing -eq 1 ]]; then
     [[ -f "$hexo_cache/package.json" ]] ||
         echo '{"name": "finews-tools-hexo", "private": true, "version": "0.0.0"}' >"$hexo_cache/package.json"
     (cd "$hexo_cache" && npm install --no-audit --no-fund --loglevel=error "${hexo_packages[@]}")
+fi
+
+# --- The Nu Html Checker for tests/publish/test_validators.py: vnu.jar of the vnu-jar npm package, one
+# version (a newer checker may call more things errors), into a cache outside the repository, once.
+vnu_cache="${XDG_CACHE_HOME:-$HOME/.cache}/finews-tools/vnu"
+vnu_version=26.9.27
+if ! grep -qs "\"version\": \"$vnu_version\"" "$vnu_cache/node_modules/vnu-jar/package.json" ||
+    [[ ! -f "$vnu_cache/node_modules/vnu-jar/build/dist/vnu.jar" ]]; then
+    echo "installing the Nu Html Checker (vnu-jar $vnu_version) from npm into $vnu_cache"
+    mkdir -p "$vnu_cache"
+    [[ -f "$vnu_cache/package.json" ]] ||
+        echo '{"name": "finews-tools-vnu", "private": true, "version": "0.0.0"}' >"$vnu_cache/package.json"
+    # --ignore-scripts: its postinstall would fetch a Java runtime of its own; Debian's is there
+    (cd "$vnu_cache" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error "vnu-jar@$vnu_version")
 fi
