@@ -15,6 +15,11 @@ repost quoting a headline ("#分享# 《X》…") meets the original even when f
     index = NearDuplicateIndex()
     verdict = index.add("a1", title, text, published, source="cnbeta", url=url)
     verdict.action  # "new" | "update" (same source, e.g. retitled) | "link" (another source: "also reported by")
+
+A source's own near-duplicate updates its earlier item only when the two are one text at one length
+(:func:`~finews.enrich.fingerprint.reworded`: retitled, reworded, signed). A follow-up that quotes the earlier
+post in full and adds news, or a shorter repost cut from it, is a new item that ``follows`` the earlier one
+(same story, never overwriting it): an item the source published stays published.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from typing import Literal
 
 import numpy as np
 
-from .fingerprint import MIN_QUOTE_CHARS, Fingerprint, Settings, fingerprint, has_content, similarity
+from .fingerprint import MIN_QUOTE_CHARS, Fingerprint, Settings, fingerprint, has_content, reworded, similarity
 from .lsh import MERGE_AT, BucketTable, to_keys
 
 __all__ = ["Fingerprint", "Layer", "Match", "NearDuplicateIndex", "Settings", "Verdict", "fingerprint", "similarity"]
@@ -73,11 +78,15 @@ class Match:
 @dataclass(frozen=True)
 class Verdict:
     """What to do with a document: keep as ``new``; ``update`` ``target`` (same article, or the same source
-    retitled it); ``link`` to ``target`` as "also reported by" and never publish it on its own."""
+    retitled it); ``link`` to ``target`` as "also reported by" and never publish it on its own.
+
+    A ``new`` document may ``follow`` the same source's earlier one it repeats and extends (or repeats in
+    part): a separate article in that one's story."""
 
     action: Literal["new", "update", "link"]
     target: str | None = None
     matches: list[Match] = field(default_factory=list)
+    follows: str | None = None
 
 
 class NearDuplicateIndex:
@@ -257,6 +266,12 @@ class NearDuplicateIndex:
         self, fp: Fingerprint, *, source: str = "", url: str = "", guid: str = "", _keys: np.ndarray | None = None
     ) -> list[Match]:
         """All indexed documents this one duplicates, exact layers first, then near ones by similarity."""
+        return self._query(fp, source=source, url=url, guid=guid, keys=_keys)[0]
+
+    def _query(
+        self, fp: Fingerprint, *, source: str, url: str, guid: str, keys: np.ndarray | None
+    ) -> tuple[list[Match], dict[str, Fingerprint]]:
+        """The matches, and the fingerprints read on the way (of the near ones)."""
         s = self.settings
         found: dict[str, Match] = {}
         for layer, doc_id in (
@@ -266,8 +281,9 @@ class NearDuplicateIndex:
         ):
             if doc_id is not None and doc_id not in found:
                 found[doc_id] = Match(doc_id, 1.0, layer)
-        candidates = self._buckets.find(_keys if _keys is not None else self._keys(fp, probe=True))
+        candidates = self._buckets.find(keys if keys is not None else self._keys(fp, probe=True))
         near = []
+        read: dict[str, Fingerprint] = {}
         ids = self._ids
         alive = {doc_id: c for c in candidates if (doc_id := ids[c]) is not None and doc_id not in found}
         for doc_id, data in self._prints_of(alive).items():
@@ -280,8 +296,9 @@ class NearDuplicateIndex:
             score = similarity(fp, other, s)
             if score >= s.threshold:
                 near.append(Match(doc_id, round(score, 4), Layer.NEAR))
+                read[doc_id] = other
         near.sort(key=lambda m: -m.similarity)
-        return [*found.values(), *near]
+        return [*found.values(), *near], read
 
     def _first(self, layer: Layer, value: str | bytes) -> str | None:
         """The earliest document still indexed under an exact key (as the first report is the root)."""
@@ -310,19 +327,32 @@ class NearDuplicateIndex:
     ) -> Verdict:
         """The verdict for a document without indexing it."""
         fp = fingerprint(title, text, published, self.settings)
-        return self._verdict(self.query_fingerprint(fp, source=source, url=url, guid=guid), source)
+        matches, read = self._query(fp, source=source, url=url, guid=guid, keys=None)
+        return self._verdict(fp, matches, source, read)
 
-    def _verdict(self, matches: list[Match], source: str) -> Verdict:
+    def _verdict(self, fp: Fingerprint, matches: list[Match], source: str, read: dict[str, Fingerprint]) -> Verdict:
         if not matches:
             return Verdict("new")
         best = matches[0]
         if best.layer in (Layer.URL, Layer.GUID):
-            return Verdict("update", best.doc_id, matches)
+            return Verdict("update", best.doc_id, matches)  # the source says it is the same item
         # the source's own earlier version wins over another source's copy of the same text, even a closer one
-        own = next((m for m in matches if source and self._sources[self._slot_of[m.doc_id]] == source), None)
-        if own is not None:
-            return Verdict("update", own.doc_id, matches)
-        return Verdict("link", self.root(best.doc_id), matches)
+        own = [m for m in matches if source and self._sources[self._slot_of[m.doc_id]] == source]
+        if not own:
+            return Verdict("link", self.root(best.doc_id), matches)
+        prints = self._prints_of({m.doc_id: self._slot_of[m.doc_id] for m in own if m.doc_id not in read})
+        for match in own:
+            other = read.get(match.doc_id)
+            if other is None and match.doc_id in prints:
+                try:
+                    other = Fingerprint.from_bytes(prints[match.doc_id])
+                except ValueError:  # archived by another version of the fingerprinting
+                    other = None
+            if other is not None and reworded(fp, other, self.settings):
+                return Verdict("update", match.doc_id, matches)
+        # The source's follow-up to its own post (or a part of it posted again): the other sources' copies
+        # match it through that post, so it is no copy of theirs either. A new item, in that post's story.
+        return Verdict("new", matches=matches, follows=own[0].doc_id)
 
     def add(
         self,
@@ -339,10 +369,8 @@ class NearDuplicateIndex:
         fp = fingerprint(title, text, published, self.settings)
         bands = self._bands(fp)
         keys = self._keys(fp, bands=bands)
-        found = self.query_fingerprint(
-            fp, source=source, url=url, guid=guid, _keys=self._keys(fp, probe=True, bands=bands)
-        )
-        verdict = self._verdict([m for m in found if m.doc_id != doc_id], source)
+        found, read = self._query(fp, source=source, url=url, guid=guid, keys=self._keys(fp, probe=True, bands=bands))
+        verdict = self._verdict(fp, [m for m in found if m.doc_id != doc_id], source, read)
         # a link already names its group's root, which may have been pruned since; an update joins its target's
         root = verdict.target if verdict.action == "link" else self.root(verdict.target) if verdict.target else doc_id
         self.insert(doc_id, fp, source=source, url=url, guid=guid, root=root, _keys=keys)

@@ -4,6 +4,8 @@ A fingerprint is everything :class:`~finews.enrich.dedup.NearDuplicateIndex` kee
 an archive can store (:meth:`Fingerprint.to_bytes`). :func:`similarity` is the near-duplicate score: titles
 and bodies weighted; containment (an excerpt, a repost that adds a paragraph) when the headlines share words;
 a numbers rule for template headlines; and no title-only match on a headline too generic to tell posts apart.
+:func:`reworded` tells, of two near-duplicates, one text at one length (a retitle, a rewording) from one text
+grown by another (a follow-up quoting the earlier post, a comment on it) or cut short (a truncated repost).
 """
 
 from __future__ import annotations
@@ -17,15 +19,18 @@ from datetime import UTC, datetime
 import numpy as np
 import rensa
 
-from .normalize import normalize, shingles
+from .normalize import MAX_INPUT_CHARS, normalize, shingles
 
-__all__ = ["Fingerprint", "Settings", "fingerprint", "has_content", "similarity", "title_units"]
+__all__ = ["Fingerprint", "Settings", "fingerprint", "has_content", "reworded", "similarity", "title_units"]
 
 _DIGITS = re.compile(r"\d+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _QUOTED = re.compile(r"[《【]([^》】]{4,200})[》】]")
 _SEED = 20220105  # fixed: signatures are persisted and must compare across processes and versions
-_VERSION = 1
+_VERSION = 2  # 2 added the text's length; version 1 is still read (its length unknown)
+_HEAD_V1 = "<BIdHHH"
+_HEAD = "<BIdHHHI"
+_NOT_WORD = re.compile(r"[\W_]+")  # what normalize() removes, for counting the rest of a long text cheaply
 _WRAPPER_SHINGLES = 10
 MIN_QUOTE_CHARS = 8  # normalized characters of a 《…》 span before it can stand for a whole headline
 _ASCII_RUN = re.compile(r"[a-z0-9]+")
@@ -53,6 +58,11 @@ class Settings:
     threshold: float = 0.55  # weighted title/body score for items with bodies
     title_threshold: float = 0.88  # items without a usable body: near-identical titles (one word changed at most)
     window_days: float | None = 14.0  # near-duplicates further apart in time are separate items
+    # One text at one length (see :func:`reworded`): a retitle, a rewording, a signature added.
+    same_scale: float = 0.8  # the shorter text is at least this share of the longer one
+    min_added_chars: int = 20  # a contained text plus this many characters is a follow-up (one sentence)
+    min_added_title_chars: int = 4  # the same for headlines without bodies ("…（北京会场）纪要")
+    contained: float = 0.8  # share of the shorter text's shingles inside the longer one for "contained"
 
 
 @dataclass(frozen=True)
@@ -66,29 +76,40 @@ class Fingerprint:
     body_size: int  # distinct body shingles, for containment
     content_hash: bytes  # blake2b-128 of normalized title + body
     published: float | None  # POSIX seconds
+    # normalized characters of the whole text (up to normalize's input cap), not only the signed opening;
+    # 0 when unknown (a version-1 fingerprint)
+    text_size: int = 0
 
     def to_bytes(self) -> bytes:
         title = f"{self.title}\x00{self.quoted}".encode()
         published = -1.0 if self.published is None else self.published
         head = struct.pack(
-            "<BIdHHH", _VERSION, self.body_size, published, len(title), len(self.title_sig), len(self.body_sig)
-        )
+            _HEAD, _VERSION, self.body_size, published, len(title), len(self.title_sig), len(self.body_sig),
+            self.text_size,
+        )  # fmt: skip
         return head + self.content_hash + title + self.title_sig + self.body_sig
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Fingerprint:
-        version, body_size, published, n_title, n_tsig, n_bsig = struct.unpack_from("<BIdHHH", data)
-        if version != _VERSION:
+        version = data[0] if data else None
+        if version == _VERSION:
+            *fields, text_size = struct.unpack_from(_HEAD, data)
+            pos = struct.calcsize(_HEAD)
+        elif version == 1:  # archived before lengths were kept: still comparable, its length unknown
+            fields, text_size = list(struct.unpack_from(_HEAD_V1, data)), 0
+            pos = struct.calcsize(_HEAD_V1)
+        else:
             raise ValueError(f"fingerprint version {version}, expected {_VERSION}")
-        pos = struct.calcsize("<BIdHHH")
+        _, body_size, published, n_title, n_tsig, n_bsig = fields
         content_hash, pos = data[pos : pos + 16], pos + 16
         title, pos = data[pos : pos + n_title].decode("utf-8"), pos + n_title
         title_sig, pos = data[pos : pos + n_tsig], pos + n_tsig
         body_sig = data[pos : pos + n_bsig]
         norm_title, _, quoted = title.partition("\x00")
         return cls(
-            norm_title, quoted, title_sig, body_sig, body_size, content_hash, None if published < 0 else published
-        )
+            norm_title, quoted, title_sig, body_sig, body_size, content_hash, None if published < 0 else published,
+            text_size,
+        )  # fmt: skip
 
 
 # Odd 64-bit multipliers (golden ratio, xxhash/murmur primes): one per position in a shingle.
@@ -121,7 +142,12 @@ def fingerprint(
     norm_title = normalize(title, limit=500)
     quoted = "|".join(normalize(q, limit=500) for q in _QUOTED.findall(title[:500]))
     # Normalization removes at most all characters, so a raw prefix a few times the budget is enough.
-    norm_body = normalize(text, limit=settings.max_body_chars * 2)[: settings.max_body_chars]
+    read = settings.max_body_chars * 2
+    norm_read = normalize(text, limit=read)
+    norm_body = norm_read[: settings.max_body_chars]
+    # The whole length tells a follow-up that repeats a long post and adds news at its end from a repeat:
+    # their signed openings are the same. Counted without folding, which keeps lengths as they are.
+    text_size = len(norm_read) + (len(_NOT_WORD.sub("", text[read:MAX_INPUT_CHARS])) if len(text) > read else 0)
     title_sig = _signature(_shingle_hashes(norm_title, settings.title_k), settings.title_perm) if norm_title else b""
     body_sig, body_size = b"", 0
     if len(norm_body) >= settings.min_body_chars:
@@ -131,7 +157,7 @@ def fingerprint(
         body_sig = _signature(hashes, settings.body_perm)
     digest = hashlib.blake2b(f"{norm_title}\x00{norm_body}".encode(), digest_size=16).digest()
     stamp = published.astimezone(UTC).timestamp() if published else None
-    return Fingerprint(norm_title, quoted, title_sig, body_sig, body_size, digest, stamp)
+    return Fingerprint(norm_title, quoted, title_sig, body_sig, body_size, digest, stamp, text_size)
 
 
 def _jaccard(a: bytes, b: bytes) -> float:
@@ -226,3 +252,38 @@ def similarity(a: Fingerprint, b: Fingerprint, settings: Settings = Settings()) 
         # The same text under another headline (a retitled repost, a question quoting the report) is a copy.
         return max(body, settings.threshold)
     return settings.title_weight * title + (1 - settings.title_weight) * body
+
+
+def _contained(a: Fingerprint, b: Fingerprint, settings: Settings) -> bool:
+    """Whether the smaller body's shingles are (mostly) inside the larger's, from the Jaccard estimate."""
+    jac = _jaccard(a.body_sig, b.body_sig)
+    inter = jac * (a.body_size + b.body_size) / (1 + jac)
+    return inter >= settings.contained * min(a.body_size, b.body_size)
+
+
+def _title_contained(a: str, b: str, k: int, settings: Settings) -> bool:
+    small, large = sorted((set(shingles(a, k)), set(shingles(b, k))), key=len)
+    return bool(small) and len(small & large) >= settings.contained * len(small)
+
+
+def reworded(a: Fingerprint, b: Fingerprint, settings: Settings = Settings()) -> bool:
+    """Whether near-duplicates ``a`` and ``b`` are one text at one length: a retitle, a light rewording, a
+    signature added. Not when one is the other plus a paragraph (a follow-up quoting the earlier post in
+    full, a comment on it) or the other cut short (a truncated repost): :func:`similarity` calls both
+    near-duplicates, which is right for a copy by another source, but for the source's own posts they are
+    two items, and neither may overwrite the other. Symmetric in ``a`` and ``b``.
+    """
+    if bool(a.body_sig) != bool(b.body_sig):
+        return False  # a text and a bare headline: not one text at one length
+    if a.body_sig:
+        known = a.text_size > 0 and b.text_size > 0
+        small, large = sorted((a.text_size, b.text_size) if known else (a.body_size, b.body_size))
+        added, threshold = large - small, settings.min_added_chars
+        contained = _contained(a, b, settings)
+    else:
+        small, large = sorted((len(a.title), len(b.title)))
+        added, threshold = large - small, settings.min_added_title_chars
+        contained = _title_contained(a.title, b.title, settings.title_k, settings)
+    if small < settings.same_scale * large:
+        return False
+    return not (contained and added >= threshold)

@@ -2,7 +2,8 @@
 
 Before saving, each article gets its near-duplicate fingerprint and a verdict against everything
 archived in the window: a retitled item from the same source *replaces* its earlier version, a
-repost by another source *repeats* the first report (kept, linked, never published on its own).
+repost by another source *repeats* the first report (kept, linked, never published on its own), and a
+source's follow-up to its own post (the post quoted in full, news added) is a new article in that post's story.
 After saving (ids known), each new or changed article gets its story, company/person mentions and
 executive moves. State lives in the archive, so a restart resumes where the last run stopped.
 """
@@ -34,6 +35,8 @@ class Understanding:
         self.index = index or NearDuplicateIndex()
         self.clusterer = clusterer or StoryClusterer()
         self._unsaved_identity: set[str] = set()  # of the last batch's updates (see link_duplicates)
+        self._follows: dict[str, str] = {}  # of the last batch: follow-up's identity → its earlier post's
+        self._article_ids: dict[str, str] = {}  # identity → archived id, of what the index holds
 
     @classmethod
     def resume(cls, archive: SQLArchive, now: datetime) -> Understanding:
@@ -50,6 +53,8 @@ class Understanding:
             understanding.index.insert(
                 stored.identity, fp, source=stored.source, url=stored.url, guid=stored.guid, root=root
             )
+            if stored.article_id is not None:
+                understanding._article_ids[stored.identity] = str(stored.article_id)
         understanding.index.release()
         since = now - timedelta(days=understanding.clusterer.settings.max_gap_days)
         for story in archive.recent_stories(since):
@@ -61,6 +66,7 @@ class Understanding:
         # the last batch has been saved since: its fingerprints are in the archive, except for those
         # that updated an earlier article (saved under that one's identity, so kept here)
         self.index.release(keep=self._unsaved_identity)
+        self._follows = {}
         for article in batch:
             verdict = self.index.add(
                 article.identity,
@@ -72,6 +78,8 @@ class Understanding:
                 guid=article.guid or "",
             )
             article.fingerprint = self.index.fingerprint_bytes(article.identity)
+            if verdict.follows is not None:
+                self._follows[article.identity] = verdict.follows
             if verdict.target is None or verdict.target == article.identity:
                 continue
             if verdict.matches[0].layer in (Layer.URL, Layer.GUID):
@@ -82,6 +90,8 @@ class Understanding:
                 article.repeats = verdict.target
         self._unsaved_identity = {a.identity for a in batch if a.replaces}
         self.index.trail()
+        if len(self._article_ids) > 2 * len(self.index) + 1024:  # forget what the index forgot
+            self._article_ids = {k: v for k, v in self._article_ids.items() if k in self.index}
 
     def describe(self, changed: Sequence[Article]) -> list[Findings]:
         """Story, mentions and moves of each saved (new or changed) article."""
@@ -99,6 +109,9 @@ class Understanding:
                 mentions, moves = [], []
             entities = {m.key for m in mentions if m.confidence >= CONFIDENT}
             same_as = str(article.duplicate_of) if article.duplicate_of else None
+            if same_as is None and article.identity in self._follows:  # a follow-up joins its post's story
+                same_as = self._article_ids.get(self._follows[article.identity])
+            self._article_ids[article.identity] = str(article.id)
             assignment = self.clusterer.add(
                 str(article.id), article.title, _text(article), article.published, same_as=same_as, entities=entities
             )

@@ -33,6 +33,7 @@ class StoredFingerprint:
     guid: str
     fingerprint: bytes
     root: str  # identity of the group's first report (its own when it is the first)
+    article_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def recent_fingerprints(engine: Engine, since: datetime) -> Iterator[StoredFinge
     root = aliased(articles)
     query = (
         select(
-            articles.c.canonical_url, articles.c.source, articles.c.guid, articles.c.fingerprint,
+            articles.c.id, articles.c.canonical_url, articles.c.source, articles.c.guid, articles.c.fingerprint,
             root.c.canonical_url.label("root_url"), root.c.source.label("root_source"), root.c.guid.label("root_guid"),
             root.c.fetched_at.label("root_at"),
         )
@@ -81,7 +82,7 @@ def recent_fingerprints(engine: Engine, since: datetime) -> Iterator[StoredFinge
             # a root older than the window is not loaded: the group then starts again from this article
             in_window = r.root_at is not None and r.root_at >= cutoff
             first = _identity(r.root_url, r.root_source, r.root_guid) if in_window else own
-            yield StoredFingerprint(own, r.source, r.canonical_url or "", r.guid or "", r.fingerprint, first)
+            yield StoredFingerprint(own, r.source, r.canonical_url or "", r.guid or "", r.fingerprint, first, r.id)
 
 
 def fingerprints(engine: Engine, identities: Sequence[str]) -> dict[str, bytes]:
