@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from finews.errors import PublishError
-from finews.publish import export_posts
+from finews.publish import export_posts, publish_all
+from finews.store import open_archive
 
 from ..conftest import make_config
 from .safety import BJ, SOURCES, articles, finews, snapshot, write_project
@@ -100,3 +102,22 @@ def test_the_cli_reports_the_files_it_kept(tmp_path):
     assert refused.returncode != 0 and "Traceback" not in refused.stderr
     assert refused.stderr.strip().splitlines() == ["error: /: refusing to export posts there: it is the root "
                                                    "folder; give the site's own folder"]  # fmt: skip
+
+
+def test_finews_run_republishing_keeps_to_the_same_rules(tmp_path, caplog):
+    blog = tmp_path / "blog"
+    config = make_config(tmp_path, SOURCES, run={"site": False, "exports": [{"directory": str(blog)}]})
+    with open_archive(config.database_path) as archive:
+        archive.save(articles(2))
+        publish_all(config, archive)
+        post = next(blog.glob("_posts/*.md"))
+        post.write_bytes(MINE)
+        archive.save(articles(2, text="新"))
+        with caplog.at_level(logging.WARNING):
+            report = publish_all(config, archive)
+        assert post.read_bytes() == MINE and report.exports[0][1].kept == [f"_posts/{post.name}"]
+        assert f"1 file finews did not write was left as it was: _posts/{post.name}" in caplog.text
+        dot = make_config(tmp_path, SOURCES, site={"output": "."})
+        with pytest.raises(PublishError, match="holds the config"):
+            publish_all(dot, archive)
+    assert (tmp_path / "finews.db").is_file() and post.read_bytes() == MINE

@@ -33,12 +33,11 @@ class ExportReport:
     def kept_note(self, named: int = 5) -> str:
         """One line naming the files left as they were (``kept``)."""
         more = f" and {len(self.kept) - named} more" if len(self.kept) > named else ""
-        files = (
-            "1 file finews did not write was"
-            if len(self.kept) == 1
-            else f"{len(self.kept)} files finews did not write were"
+        if len(self.kept) == 1:
+            return f"1 file finews did not write was left as it was: {self.kept[0]}"
+        return (
+            f"{len(self.kept)} files finews did not write were left as they were: {', '.join(self.kept[:named])}{more}"
         )
-        return f"{files} left as they were: {', '.join(self.kept[:named])}{more}"
 
 
 def export_posts(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,6 +12,8 @@ from .export import ExportReport, export_posts
 from .reading import build_from_archive
 from .site import SiteReport
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class PublishReport:
@@ -19,7 +22,10 @@ class PublishReport:
 
 
 def publish_all(config: Config, archive: Archive, *, now: datetime | None = None) -> PublishReport:
-    """Rebuild the site (when ``run.site``) and every ``[[run.exports]]`` folder from the archive."""
+    """Rebuild the site (when ``run.site``) and every ``[[run.exports]]`` folder from the archive.
+
+    Both refuse a folder that is not theirs to write (:mod:`.ownership`) with a :class:`PublishError`.
+    """
     report = PublishReport()
     if config.run.site:
         report.site = build_from_archive(config, archive, config.site_dir)
@@ -35,5 +41,7 @@ def publish_all(config: Config, archive: Archive, *, now: datetime | None = None
             archive_folder=target.archive_folder,
             now=now,
         )
+        if result.kept:  # a round has no one to answer: said in the log, every round, until moved
+            log.warning("%s: %s", directory, result.kept_note())
         report.exports.append((str(directory), result))
     return report
