@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -246,3 +247,57 @@ def test_a_shorter_interval_leaves_backoff_and_server_hints_alone(tmp_path, arch
         # the failing source keeps its Retry-After of two hours
         assert restarted.due() == ["cached"]
     assert archive.source_state("down").next_check >= START + timedelta(seconds=7200)
+
+
+def _lines(stream) -> list[str]:
+    """The lines of ``stream`` as they come, read by a thread (a test never blocks on a pipe)."""
+    seen: list[str] = []
+    threading.Thread(target=lambda: seen.extend(iter(stream.readline, "")), daemon=True).start()
+    return seen
+
+
+def _until(condition, what: str) -> None:
+    for _ in range(600):
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")
+
+
+@pytest.mark.parametrize("command", [["fetch"], ["run", "--once"]])
+def test_a_second_ctrl_c_quits_at_once_while_a_source_is_in_flight(tmp_path, command):
+    release = threading.Event()
+
+    def in_no_hurry(_request):  # well within its timeout, but it would hold the process for minutes
+        release.wait(300)
+        return Reply(200, rss(1).encode(), {"Content-Type": "application/rss+xml"})
+
+    with LoopbackServer() as server:
+        server.add("/slow.xml", handler=in_no_hurry)
+        (tmp_path / "finews.toml").write_text(
+            f"[fetch]\nhost_interval = 0\nallow_private = true\ntimeout = 300\n[run]\nsite = false\n"
+            f'[[sources]]\nname = "slow"\nurl = "{server.url("/slow.xml")}"\n',
+            encoding="utf-8",
+        )
+        process = _finews(*command, cwd=tmp_path)
+        errors = _lines(process.stderr)
+        try:
+            _until(lambda: server.hits("/slow.xml") == 1 or process.poll() is not None, "the request")
+            process.send_signal(signal.SIGINT)
+            _until(lambda: any("press Ctrl-C again to quit now" in line for line in errors), "the first message")
+            assert process.poll() is None  # the first Ctrl-C waits for the source in flight
+            process.send_signal(signal.SIGINT)
+            code = process.wait(timeout=60)  # not the 300 s the source would take
+        finally:
+            release.set()
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert code == 130, errors
+    assert any("quitting now" in line for line in errors), errors
+    assert "stopping after the sources in flight" in "".join(errors)
+    with sqlite3.connect(tmp_path / "finews.db") as connection:  # the archive is whole and not locked
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    connection.close()
+    listed = _finews("sources", cwd=tmp_path)
+    assert listed.wait(timeout=60) == 0
