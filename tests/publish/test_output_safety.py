@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -197,3 +199,31 @@ def test_output_gets_the_modes_the_umask_gives(tmp_path, umask):
     found = {p: stat.S_IMODE(p.stat().st_mode) for p in [site, *site.rglob("*")]}
     assert {m for p, m in found.items() if p.is_dir()} == {folder_mode}
     assert {m for p, m in found.items() if p.is_file()} == {file_mode}
+
+
+def test_a_staging_folder_a_live_build_holds_is_left_to_it(tmp_path):
+    config = make_config(tmp_path, SOURCES)
+    site = tmp_path / "site"
+    build_site(articles(2), config, site, search=False)
+    live = tmp_path / f".site.building-{os.getpid()}-live"  # named with this pid, held by another process
+    live.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(live)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        build_site(articles(3), config, site, search=False)
+        assert live.is_dir()
+    finally:
+        holder.communicate("")  # its stdin closes: it lets go and ends
+    build_site(articles(3), config, site, search=False)
+    assert not live.exists()
+
+
+HOLD = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+sys.stdin.read()
+"""
