@@ -10,6 +10,7 @@ import json
 import re
 import tomllib
 from datetime import date, datetime, time, tzinfo
+from html import unescape
 from typing import Any
 
 import yaml
@@ -180,7 +181,8 @@ def _lead_quote(body: str) -> tuple[str, str]:
     """A one-line ``> digest`` opening a Jekyll post is the article's summary, not its text."""
     head, _, rest = body.lstrip().partition("\n")
     if head.startswith(">") and (not rest or rest.startswith("\n") or not rest.strip()):
-        return head.lstrip("> ").strip(), rest
+        # Markdown text: a character reference (finews writes &#123; for "{" against Liquid) is its character
+        return unescape(head.lstrip("> ").strip()), rest
     return "", body
 
 
