@@ -127,3 +127,30 @@ def test_postgres_tokens_are_the_tokens_fts5_makes():
         db.execute("INSERT INTO f (rowid, a) VALUES (?, ?)", (n, text))
         fts5 = [row[0] for row in db.execute("SELECT term FROM v WHERE doc = ? ORDER BY offset", (n,))]
         assert tokens(text) == fts5
+
+
+def test_odd_queries_get_an_answer_with_a_reason(filled):
+    for query in ("离", "股", "，。！", '"*()', "\ufffd", "\udcff", "😀😀", "离职 职"):
+        found = filled.search(query)
+        assert found.total == 0 and found.hits == [] and found.reason, query
+    assert "UTF-8" in filled.search("\udcff\udcfe").reason
+    long = filled.search("离职" * 500)  # read up to its first 200 characters: a phrase no article holds
+    assert long.total == 0 and not long.reason
+    assert filled.search("离职😀").total == 3  # the emoji is a separator at the end of the word
+    assert filled.search("iOS").total == 1 and filled.search("i").total == 0  # a lone letter is a whole token
+
+
+def test_the_api_answers_bytes_that_are_not_utf8_with_a_reason(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from finews.web import create_app
+
+    from ..conftest import make_config
+
+    with TestClient(create_app(make_config(tmp_path))) as client:
+        for raw in ("%FF", "%C3%28", "%ED%A0%80"):
+            response = client.get(f"/api/search?q={raw}")
+            assert response.status_code == 200, raw
+            assert response.json()["total"] == 0 and "UTF-8" in response.json()["reason"], raw
+        short = client.get("/api/search", params={"q": "股"}).json()
+        assert short["total"] == 0 and "2 characters" in short["reason"]

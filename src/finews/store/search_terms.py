@@ -150,7 +150,9 @@ def parse(query: str) -> Query:
     parts = list(dict.fromkeys(folded.split()))[:QUERY_PARTS]
     phrases = [p for p in (_phrase(part) for part in parts) if p]
     if not phrases:
-        return Query(reason="nothing to search for: the query has no letters, digits or CJK characters")
+        undecodable = "\ufffd" in query or any(0xD800 <= ord(c) < 0xE000 for c in query)
+        why = " (bytes that are not UTF-8 are dropped)" if undecodable else ""
+        return Query(reason=f"nothing to search for: the query has no letters, digits or CJK characters{why}")
     if any(p.prefix and len(p.terms) == 1 for p in phrases):  # a lone CJK character: most articles hold it
         if len(phrases) == 1:
             return Query(reason=f"one CJK character is too short a query: type at least {MIN_CHARS} characters")

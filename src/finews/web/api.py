@@ -108,7 +108,7 @@ def search(
     filters = SearchFilters(source=source, category=category, since=_local(since), until=_local(until),
                             ticker=ticker, person=person)  # fmt: skip
     found = db.search(q, filters, limit=paging.per_page, offset=paging.offset)
-    return {**paging.of(found.total, [Hit.of(h) for h in found.hits]), "query": q}
+    return {**paging.of(found.total, [Hit.of(h) for h in found.hits]), "query": q, "reason": found.reason}
 
 
 @router.get(

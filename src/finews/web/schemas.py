@@ -99,6 +99,7 @@ class Hit(BaseModel):
 
 class SearchPage(Paged[Hit]):
     query: str
+    reason: str = ""  # why nothing was searched for: a query of one CJK character, or of punctuation only
 
 
 class Source(BaseModel):
