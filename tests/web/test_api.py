@@ -285,7 +285,8 @@ def _times(value: object, names: set[str], found: dict[str, list[str]]) -> None:
 def test_every_time_of_every_endpoint_is_beijing_time_with_its_offset(served: Served) -> None:
     found: dict[str, list[str]] = {}
     with served.client(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
-        names = _date_time_fields(http.get("/api/openapi.json").json())
+        schema = http.get("/api/openapi.json").json()
+        names = _date_time_fields(schema)
         article = http.get("/api/articles").json()["items"][-1]
         story = http.get("/api/stories").json()["items"][0]
         answers = [
@@ -298,6 +299,7 @@ def test_every_time_of_every_endpoint_is_beijing_time_with_its_offset(served: Se
         assert answer.status_code == 200, answer.text
         _times(answer.json(), names, found)
     assert {"published", "updated", "last_checked", "last_success", "next_check", "first_at", "last_at"} <= names
+    assert "Beijing time" in schema["info"]["description"] and "+08:00" in schema["info"]["description"]
     assert set(found) == names - {"updated"}, names - set(found)  # each was seen with a value
     wrong = [(name, value) for name, values in found.items() for value in values if not OFFSET_TIME.match(value)]
     assert not wrong

@@ -65,6 +65,11 @@ def _answers(app: FastAPI, request: Request, method: str) -> bool:
 
 
 DOCS = "/api/docs"
+API_DESCRIPTION = (
+    "Every time is ISO 8601 in Beijing time, the site's display zone, with its offset: "
+    "`2022-01-05T15:11:39+08:00`. Query times without a zone are read as Beijing time. "
+    "Errors are RFC 9457 problem documents (`application/problem+json`)."
+)
 DOCS_FILES = "/api/docs-files"  # Swagger UI's script and styles, from the fastapi-offline package
 
 
@@ -103,6 +108,7 @@ def create_app(config: Config, *, admin_token: str | None = None) -> FastAPI:
         title="finews",
         version=__version__,
         summary="The news desk's archive: articles, search, sources, stories, entities, executive moves.",
+        description=API_DESCRIPTION,
         docs_url=None,  # served below, so its Content-Security-Policy can name its inline script
         redoc_url=None,
         openapi_url="/api/openapi.json",
@@ -130,7 +136,8 @@ def create_app(config: Config, *, admin_token: str | None = None) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+            schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
+                                 description=app.description, routes=app.routes)  # fmt: skip
             app.openapi_schema = problems.document(schema)
         return app.openapi_schema
 
