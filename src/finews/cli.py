@@ -1,10 +1,7 @@
 """The command line: a thin layer over the library (every command calls one library function).
 
-Exit codes (also in ``finews --help``): see :data:`EXIT_CODES`.
-
-Whatever comes from outside (error messages, paths, titles, URLs, server replies) is printed as
-plain text, never read as Rich markup: ``[/x]`` in a server's reason phrase must neither crash the
-command nor vanish. Markup appears only in this module's own fixed strings, through :func:`_say`.
+Exit codes (also in ``finews --help``): see :data:`.cli_common.EXIT_CODES`. Outside text is never
+read as markup: everything is printed through :func:`.cli_common.say` (see there).
 """
 
 from __future__ import annotations
@@ -15,84 +12,46 @@ import os
 import re
 import signal
 import socket
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-import click
 import typer
-from rich import box
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from rich.text import Text
-from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
 from .allocator import keep_big_blocks_returnable
-from .config import DEFAULT_CONFIG_NAME, Config, SourceConfig, flags, install_samples, load_config, render_template
-from .errors import ConfigError, FinewsError
-from .model import BEIJING, SourceState
+from .cli_common import (
+    CANNOT_START,
+    DISPLAY_ZONE,
+    EXIT_CODES,
+    FAILED,
+    INTERRUPTED,
+    ConfigOption,
+    PlainCommand,
+    PlainGroup,
+    archive_of,
+    console,
+    err,
+    fail,
+    local_time,
+    refuse,
+    say,
+    write_now,
+)
+from .cli_sources import sources_app
+from .config import DEFAULT_CONFIG_NAME, Config, flags, install_samples, load_config, render_template
+from .errors import FinewsError
+from .model import BEIJING
 from .pipeline import FetchReport, SourceReport, fetch_all, import_folder
 from .publish import SiteReport, export_posts
 from .scheduler import RoundReport, Scheduler
-from .store import ArchiveBusy, SQLArchive, StorageError, open_configured, writer_lock
+from .store import SQLArchive, writer_lock
 from .store.search import SearchFilters
-
-EXIT_CODES = (
-    "Exit codes: 0 done; 1 a source failed, or the site, posts or archive could not be written;"
-    " 2 the command could not start (a usage mistake, a missing or bad finews.toml, the archive busy"
-    " or unreadable); 130 stopped by Ctrl-C or SIGTERM."
-)
-OK, FAILED, CANNOT_START, INTERRUPTED = 0, 1, 2, 130
-
-_BRACKETED = re.compile(r"\[[^\]]*\]")
-
-
-def _unbroken(text: str) -> str:
-    """``[default: …]`` and ``[env var: …]`` kept on one line: click wraps help text at any space."""
-    return _BRACKETED.sub(lambda found: found.group(0).replace(" ", "\u00a0"), text)
-
-
-def _format_params(command: click.Command, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-    """The Arguments and Options sections, without type names (``<path>``) after argument names."""
-    arguments, options = [], []
-    for param in command.get_params(ctx):
-        record = param.get_help_record(ctx)
-        if record is None:
-            continue
-        name, text = record
-        if param.param_type_name == "argument":
-            arguments.append((name.split(" <", 1)[0], _unbroken(text)))
-        else:
-            options.append((name, _unbroken(text)))
-    for title, rows in (("Arguments", arguments), ("Options", options)):
-        if rows:
-            with formatter.section(title):
-                formatter.write_dl(rows)
-
-
-def _plain_usage(pieces: list[str]) -> list[str]:
-    return [piece[1:-1] if piece.startswith("{") and piece.endswith("}") else piece for piece in pieces]
-
-
-class _Command(TyperCommand):
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        _format_params(self, ctx, formatter)
-
-    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
-        return _plain_usage(super().collect_usage_pieces(ctx))
-
-
-class _Group(TyperGroup):
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        _format_params(self, ctx, formatter)
-        self.format_commands(ctx, formatter)
-
 
 app = typer.Typer(
     help="finews: a self-hosted news desk for Chinese finance and tech news.",
@@ -101,50 +60,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # help texts are plain: no "[default: …]" or "[jekyll|hexo]" read as markup
-    cls=_Group,
+    cls=PlainGroup,
 )
-console = Console()
-err = Console(stderr=True)
-
-# Every time the command line shows is in this zone, printed with its offset (the news is Chinese).
-DISPLAY_ZONE = BEIJING
-
-Part = str | tuple[str, str]
-
-
-def _say(*parts: Part, to: Console = console) -> None:
-    """Print one line. A ``str`` part is outside text, shown exactly as it is (never markup);
-    a ``(text, style)`` part is one of our own words, styled."""
-    to.print(Text.assemble(*parts), highlight=False, soft_wrap=True)
-
-
-def _when(moment: datetime | None, missing: str = "never") -> str:
-    """``2026-03-01 08:00 +08:00``: a moment in the display zone, with its offset."""
-    if moment is None:
-        return missing
-    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(DISPLAY_ZONE)
-    return local.strftime("%Y-%m-%d %H:%M ") + _offset(local)
-
-
-def _offset(moment: datetime) -> str:
-    minutes = int(moment.utcoffset().total_seconds() // 60) if moment.utcoffset() is not None else 0
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
-ConfigOption = Annotated[
-    Path,
-    typer.Option(
-        "--config",
-        "-c",
-        envvar="FINEWS_CONFIG",
-        show_envvar=False,  # said in the help text: "[env var: …; default: …]" is too long for one line
-        metavar="FILE",
-        help="Path of finews.toml, or $FINEWS_CONFIG.",
-        show_default=True,
-    ),
-]
-
+app.add_typer(sources_app, name="sources")
 
 WaitOption = Annotated[
     float,
@@ -153,19 +71,9 @@ WaitOption = Annotated[
 
 
 @contextmanager
-def _archive(config: Config, *, read_only: bool = False) -> Iterator[SQLArchive]:
-    """The configured archive; ``read_only`` for commands that only read it (it may sit in a read-only folder)."""
-    archive = open_configured(config, read_only=read_only)
-    try:
-        yield archive
-    finally:
-        archive.close()
-
-
-@contextmanager
 def _writing(config: Config, wait: float) -> Iterator[SQLArchive]:
     """The archive, for this process alone to write (two writers would interleave their rounds)."""
-    with writer_lock(config, wait=wait), _archive(config) as archive:
+    with writer_lock(config, wait=wait), archive_of(config) as archive:
         yield archive
 
 
@@ -183,9 +91,9 @@ def _stop_on_signals() -> Iterator[threading.Event]:
     def ask(signum: int, _frame: object) -> None:
         name = signal.Signals(signum).name
         if stop.is_set():
-            _write_now(f"{name} again: quitting now, without waiting for the sources in flight\n")
+            write_now(f"{name} again: quitting now, without waiting for the sources in flight\n")
             os._exit(INTERRUPTED)
-        _write_now(f"{name}: stopping after the sources in flight; press Ctrl-C again to quit now\n")
+        write_now(f"{name}: stopping after the sources in flight; press Ctrl-C again to quit now\n")
         stop.set()
 
     previous = {sig: signal.signal(sig, ask) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -208,29 +116,6 @@ def _progress() -> Progress:
     )
 
 
-def _write_now(text: str) -> None:
-    """Straight to stderr, unbuffered: safe inside a signal handler, even while Rich is printing."""
-    try:
-        sys.stdout.flush()
-        os.write(2, text.encode("utf-8", "replace"))
-    except (OSError, ValueError):
-        pass
-
-
-def _fail(exc: FinewsError, code: int | None = None) -> typer.Exit:
-    """One ``error:`` line per line of the message; the exit code says whether the command could start."""
-    for line in str(exc).splitlines() or [type(exc).__name__]:
-        _say(("error:", "red"), " ", line, to=err)
-    if code is None:
-        code = CANNOT_START if isinstance(exc, ConfigError | ArchiveBusy | StorageError) else FAILED
-    return typer.Exit(code)
-
-
-def _refuse(message: str, code: int = CANNOT_START) -> typer.Exit:
-    _say(("error:", "red"), " ", message, to=err)
-    return typer.Exit(code)
-
-
 @app.callback(invoke_without_command=True)
 def main(version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False) -> None:
     if version:
@@ -239,7 +124,7 @@ def main(version: Annotated[bool, typer.Option("--version", help="Show the versi
     keep_big_blocks_returnable()  # fetch, run and worker ingest for hours: freed arrays go back
 
 
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def init(
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
     sample: Annotated[bool, typer.Option("--sample", help="Use the bundled offline sample sources.")] = False,
@@ -247,19 +132,19 @@ def init(
 ) -> None:
     """Write a commented finews.toml (with the sample sources when --sample)."""
     if config.is_dir():
-        raise _refuse(f"{config} is a folder: give the path of the file to write, e.g. {config / DEFAULT_CONFIG_NAME}")
+        raise refuse(f"{config} is a folder: give the path of the file to write, e.g. {config / DEFAULT_CONFIG_NAME}")
     if config.exists() and not force:
-        raise _refuse(f"{config} exists (use --force to overwrite)", FAILED)
+        raise refuse(f"{config} exists (use --force to overwrite)", FAILED)
     try:
         sources = install_samples(config.resolve().parent / "samples") if sample else []
         config.parent.mkdir(parents=True, exist_ok=True)
         config.write_text(render_template(sources), encoding="utf-8")
     except OSError as exc:
-        raise _refuse(f"cannot write {exc.filename or config}: {exc.strerror or exc}") from None
-    _say("wrote ", str(config), f" with {len(sources)} sample sources" if sources else "")
+        raise refuse(f"cannot write {exc.filename or config}: {exc.strerror or exc}") from None
+    say("wrote ", str(config), f" with {len(sources)} sample sources" if sources else "")
 
 
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def fetch(
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
     source: Annotated[
@@ -279,7 +164,7 @@ def fetch(
 
             result = fetch_all(cfg, archive, names=source, on_done=done, stop=stop)
     except FinewsError as exc:
-        raise _fail(exc, CANNOT_START) from None
+        raise fail(exc, CANNOT_START) from None
     _print_totals(result)
     if result.interrupted:
         raise typer.Exit(INTERRUPTED)
@@ -287,7 +172,7 @@ def fetch(
         raise typer.Exit(FAILED)
 
 
-@app.command("import", cls=_Command)
+@app.command("import", cls=PlainCommand)
 def import_posts(
     folder: Annotated[
         Path,
@@ -309,16 +194,16 @@ def import_posts(
         with _writing(cfg, wait) as archive:
             report = import_folder(folder, archive, source=source, fmt=format, zone=zone)
     except FinewsError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     for path, reason in report.problems:
-        _say(("skipped", "yellow"), " ", f"{path}: {reason}", to=err)
-    _say(
+        say(("skipped", "yellow"), " ", f"{path}: {reason}", to=err)
+    say(
         f"{report.files} files, {report.entries} entries ({report.repeats} repeats): {report.stored} stored"
         + (f", {len(report.problems)} files skipped" if report.problems else "")
     )
 
 
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def run(
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
     once: Annotated[bool, typer.Option("--once", help="One round of the due sources, then exit.")] = False,
@@ -329,33 +214,33 @@ def run(
         cfg = load_config(config)
         with _writing(cfg, wait) as archive, _stop_on_signals() as stop:
             scheduler = Scheduler(cfg, archive, stop=stop, on_source=_print_source)
-            _say(f"running {len(flags.active_sources(cfg))} sources (SIGTERM or Ctrl-C to stop)")
+            say(f"running {len(flags.active_sources(cfg))} sources (SIGTERM or Ctrl-C to stop)")
             scheduler.run(max_rounds=1 if once else None, on_round=_print_round)
     except FinewsError as exc:
-        raise _fail(exc, CANNOT_START) from None
+        raise fail(exc, CANNOT_START) from None
 
 
 def _print_round(report: RoundReport) -> None:
     _print_totals(report.fetched)
     if report.publish_error:
-        _say(("publish failed:", "red"), " ", report.publish_error, to=err)
+        say(("publish failed:", "red"), " ", report.publish_error, to=err)
     elif report.published is not None:
         site = report.published.site
         parts = [f"site: {site.pages} pages"] if site else []
         parts += [f"{d}: {r.written} written, {r.archived} archived" for d, r in report.published.exports]
-        _say("published ", "; ".join(parts))
+        say("published ", "; ".join(parts))
 
 
 def _print_source(report: SourceReport) -> None:
     if report.ok:
-        _say(("ok", "green"), "   ", f"{report.name}: {report.summary}")
+        say(("ok", "green"), "   ", f"{report.name}: {report.summary}")
     else:
-        _say(("fail", "red"), " ", f"{report.name}: {report.error}", to=err)
+        say(("fail", "red"), " ", f"{report.name}: {report.error}", to=err)
 
 
 def _print_totals(result: FetchReport) -> None:
     failed = len(result.failed)
-    _say(
+    say(
         f"{len(result.sources)} sources, {result.added} new, {result.updated} updated",
         *([", ", (f"{failed} failed", "red")] if failed else []),
     )
@@ -376,10 +261,10 @@ def _need_queue_packages() -> None:
         import procrastinate  # noqa: F401
         import psycopg  # noqa: F401
     except ImportError as exc:
-        raise _refuse(f"the task queue needs the postgres extra: pip install 'finews[postgres]' ({exc})") from None
+        raise refuse(f"the task queue needs the postgres extra: pip install 'finews[postgres]' ({exc})") from None
 
 
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def worker(
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
     until_idle: Annotated[bool, typer.Option("--until-idle", help="Exit when the queue is empty.")] = False,
@@ -392,10 +277,10 @@ def worker(
     try:
         run_worker(load_config(config), wait=not until_idle)
     except FinewsError as exc:
-        raise _fail(exc, CANNOT_START) from None
+        raise fail(exc, CANNOT_START) from None
 
 
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def dispatch(
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
     once: Annotated[bool, typer.Option("--once", help="One round, then exit.")] = False,
@@ -409,9 +294,9 @@ def dispatch(
 
     def show(report: DispatchRound) -> None:
         if report.enqueued or report.retried:
-            _say(f"enqueued {len(report.enqueued)} sources, {len(report.retried)} jobs retried")
+            say(f"enqueued {len(report.enqueued)} sources, {len(report.retried)} jobs retried")
         if report.publish_error:
-            _say(("publish failed:", "red"), " ", report.publish_error, to=err)
+            say(("publish failed:", "red"), " ", report.publish_error, to=err)
 
     _log_to_stderr()
     try:
@@ -419,10 +304,10 @@ def dispatch(
         with _stop_on_signals() as stop:
             run_dispatcher(cfg, stop, publish=publish, max_rounds=1 if once else None, on_round=show)
     except FinewsError as exc:
-        raise _fail(exc, CANNOT_START) from None
+        raise fail(exc, CANNOT_START) from None
 
 
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def export(
     directory: Annotated[Path, typer.Argument(metavar="FOLDER", help="Site folder to write posts into.")],
     format: Annotated[Literal["jekyll", "hexo"], typer.Option("--format", "-f", help="Post format.")] = "jekyll",
@@ -441,7 +326,7 @@ def export(
     """Write archived articles as Jekyll (_posts/) or Hexo (source/_posts/) posts."""
     try:
         cfg = load_config(config)
-        with _archive(cfg, read_only=True) as archive, _progress() as progress:
+        with archive_of(cfg, read_only=True) as archive, _progress() as progress:
             task = progress.add_task(f"exporting {format}", total=archive.count())
             report = export_posts(
                 archive.iter_articles(),
@@ -454,14 +339,14 @@ def export(
                 archive_folder=archive_folder,
             )
     except FinewsError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     moved = f", {report.archived} in {archive_folder}" if archive_after else ""
-    _say(f"{format}: {report.written} written, {report.unchanged} unchanged{moved} in {directory}")
+    say(f"{format}: {report.written} written, {report.unchanged} unchanged{moved} in {directory}")
     if report.kept:
-        _say(("warning: ", "yellow"), report.kept_note(), to=err)
+        say(("warning: ", "yellow"), report.kept_note(), to=err)
 
 
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def build(
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
     output: Annotated[
@@ -476,14 +361,14 @@ def build(
     try:
         cfg = load_config(config)
         out = output or cfg.site_dir
-        with _archive(cfg, read_only=True) as archive, _progress() as progress:
+        with archive_of(cfg, read_only=True) as archive, _progress() as progress:
             task = progress.add_task("rendering pages", total=archive.count())
             report = build_from_archive(cfg, archive, out, progress=_stages(progress, task), full=full)
     except FinewsError as exc:
-        raise _fail(exc) from None
-    _say(_build_summary(report, out))
+        raise fail(exc) from None
+    say(_build_summary(report, out))
     for warning in site_warnings(cfg.site):  # what the site leaves out, and how to have it
-        _say(("warning: ", "yellow"), warning)
+        say(("warning: ", "yellow"), warning)
 
 
 def _stages(progress: Progress, task: TaskID) -> Callable[[int], None]:
@@ -507,7 +392,7 @@ def _build_summary(report: SiteReport, out: Path) -> str:
     )
 
 
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def serve(
     config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
     host: Annotated[str, typer.Option(metavar="ADDRESS", help="Address to listen on.")] = "127.0.0.1",
@@ -522,9 +407,9 @@ def serve(
         cfg = load_config(config)
         application = create_app(cfg, admin_token=cfg.web.admin_token or None)
     except FinewsError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     listening = _listen(host, port)  # before saying "serving": a port in use is told, not a traceback
-    _say("serving ", str(cfg.site_dir), f" on http://{_url_host(host)}:{port}/ (Ctrl-C to stop)")
+    say("serving ", str(cfg.site_dir), f" on http://{_url_host(host)}:{port}/ (Ctrl-C to stop)")
     server = uvicorn.Server(uvicorn.Config(application, log_level="warning"))
     server.run(sockets=[listening])
 
@@ -535,7 +420,7 @@ def _listen(host: str, port: int) -> socket.socket:
         family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         sock = socket.socket(family, kind, proto)
     except (OSError, UnicodeError) as exc:
-        raise _refuse(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}") from None
+        raise refuse(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
@@ -543,7 +428,7 @@ def _listen(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         reason = "the port is in use (another server?)" if exc.errno == errno.EADDRINUSE else exc.strerror or exc
-        raise _refuse(f"cannot listen on {host}:{port}: {reason}") from None
+        raise refuse(f"cannot listen on {host}:{port}: {reason}") from None
     sock.set_inheritable(True)
     return sock
 
@@ -552,7 +437,7 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def search(
     query: Annotated[
         str,
@@ -579,16 +464,16 @@ def search(
                             ticker=ticker, person=person)  # fmt: skip
     try:
         cfg = load_config(config)
-        with _archive(cfg, read_only=True) as archive:
+        with archive_of(cfg, read_only=True) as archive:
             results = archive.search(query, filters, limit=limit)
     except FinewsError as exc:
-        raise _fail(exc) from None
-    _say(f"{results.total} articles match {query!r}")
+        raise fail(exc) from None
+    say(f"{results.total} articles match {query!r}")
     for hit in results.hits:
-        when = _when(hit.article.published, missing="undated")
-        _say((hit.article.title, "bold"), "  ", (f"{when} {hit.article.source}", "dim"))
+        when = local_time(hit.article.published, missing="undated")
+        say((hit.article.title, "bold"), "  ", (f"{when} {hit.article.source}", "dim"))
         console.print(Text("  ").append(_marked(hit.snippet)), soft_wrap=True, highlight=False)
-        _say("  ", (hit.article.url, "dim"))
+        say("  ", (hit.article.url, "dim"))
 
 
 def _marked(snippet: str) -> Text:
@@ -604,123 +489,7 @@ def _local(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=DISPLAY_ZONE) if value and value.tzinfo is None else value
 
 
-sources_app = typer.Typer(
-    help="List the sources (no subcommand), or switch one on or off.",
-    epilog=EXIT_CODES,
-    add_completion=False,
-    rich_markup_mode=None,
-    cls=_Group,
-)
-app.add_typer(sources_app, name="sources")
-
-
-@sources_app.callback(invoke_without_command=True)
-def sources(ctx: typer.Context, config: ConfigOption = Path(DEFAULT_CONFIG_NAME)) -> None:
-    """List the sources: switched on or off, articles, last check and its result."""
-    ctx.obj = config
-    if ctx.invoked_subcommand is None:
-        _list_sources(config)
-
-
-SourceName = Annotated[str, typer.Argument(metavar="NAME", help="The source's name, as in finews.toml.")]
-SubConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        envvar="FINEWS_CONFIG",
-        show_envvar=False,
-        metavar="FILE",
-        help="Path of finews.toml, or $FINEWS_CONFIG (default: the one given to 'finews sources').",
-        show_default=False,
-    ),
-]
-
-
-@sources_app.command("enable", cls=_Command)
-def enable_source(ctx: typer.Context, name: SourceName, config: SubConfigOption = None) -> None:
-    """Switch a source back on (undoes 'finews sources disable' and the web admin's disable)."""
-    _switch(config or ctx.obj, name, disabled=False)
-
-
-@sources_app.command("disable", cls=_Command)
-def disable_source(ctx: typer.Context, name: SourceName, config: SubConfigOption = None) -> None:
-    """Switch a source off for 'finews fetch' and 'finews run', leaving finews.toml as written."""
-    _switch(config or ctx.obj, name, disabled=True)
-
-
-def _switch(config: Path, name: str, *, disabled: bool) -> None:
-    try:
-        cfg = load_config(config)
-        source = cfg.source(name)
-        flags.set_disabled(cfg, name, disabled)
-    except FinewsError as exc:
-        raise _fail(exc) from None
-    except OSError as exc:
-        raise _refuse(f"cannot write {exc.filename or flags.flags_path(cfg)}: {exc.strerror or exc}", FAILED) from None
-    if disabled:
-        _say(f"{name}: disabled (finews fetch and finews run skip it; 'finews sources enable {name}' undoes it)")
-    elif not source.enabled:
-        _say(f"{name}: still off: finews.toml says enabled = false for it; change that to switch it on")
-    else:
-        _say(f"{name}: enabled")
-
-
-def _switched(source: SourceConfig, off_by_admin: set[str]) -> Text:
-    if not source.enabled:
-        return Text("off (toml)", style="yellow")
-    if source.name in off_by_admin:
-        return Text("off (admin)", style="yellow")
-    return Text("on")
-
-
-def _last_result(state: SourceState | None) -> Text:
-    """What the last check brought and, after a failure, how many in a row and the last success."""
-    if state is None or state.last_checked is None:
-        return Text("-")
-    if state.last_error:
-        times = f" ({state.consecutive_failures} in a row)" if state.consecutive_failures > 1 else ""
-        success = f"; last success {_when(state.last_success)}"
-        return Text.assemble(("failed", "red"), times, ": ", state.last_error, success)
-    return Text(f"{state.last_new} new, {state.last_updated} updated")
-
-
-def _checks(state: SourceState | None) -> Text:
-    """The last check and, below it, the next one: each time whole on its line."""
-    checked = _when(state.last_checked if state else None)
-    due = _when(state.next_check if state else None, missing="now")
-    return Text.assemble(checked, "\n", (due, "dim"))
-
-
-def _list_sources(config: Path) -> None:
-    try:
-        cfg = load_config(config)
-        with _archive(cfg, read_only=True) as archive:
-            states = {s.name: s for s in archive.source_states()}
-            counts = {s.name: archive.count(source=s.name) for s in cfg.sources}
-    except FinewsError as exc:
-        raise _fail(exc) from None
-    off = flags.disabled_sources(cfg)
-    # Five columns, the long text last and folded: readable at 80 columns. Names and times never wrap.
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, caption=f"times: {_zone_label()}", caption_justify="left")
-    table.add_column("name", no_wrap=True)
-    table.add_column("state", no_wrap=True)
-    table.add_column("articles", justify="right", no_wrap=True)
-    table.add_column(Text.assemble("last check\n", ("next check", "dim")), no_wrap=True)
-    table.add_column("last result", overflow="fold", ratio=1, min_width=20)
-    for source in cfg.sources:
-        state = states.get(source.name)
-        count = Text(str(counts[source.name]))
-        table.add_row(Text(source.name), _switched(source, off), count, _checks(state), _last_result(state))
-    console.print(table)
-
-
-def _zone_label() -> str:
-    now = datetime.now(DISPLAY_ZONE)
-    return f"{DISPLAY_ZONE.tzname(now)} ({_offset(now)})"
-
-
-@app.command(cls=_Command)
+@app.command(cls=PlainCommand)
 def demo(
     directory: Annotated[
         Path, typer.Argument(metavar="FOLDER", help="Folder for the demo config, archive and site.")
