@@ -68,6 +68,7 @@ def need_hexo() -> Path:
 def jekyll_site(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "_config.yml").write_text(JEKYLL_CONFIG, encoding="utf-8")
+    (folder / "index.md").write_text("---\nlayout: home\n---\n", encoding="utf-8")  # minima's list of posts
     return folder
 
 

@@ -98,11 +98,51 @@ def _prepare(html: str) -> str:
             found = _attributes(attributes)
             src = web_url(found.get("src", ""))
             if src is not None:
-                alt = " ".join(_ALT_UNSAFE.sub(" ", found.get("alt", "")).split())
-                out.append(f'<img src="{src}" alt="{alt}">')
+                out.append(f'<img src="{src}" alt="{_alt(found.get("alt", ""))}">')
         else:
             out.append(f"</{name}>" if closing else f"<{name}{_kept_attributes(attributes)}>")
     return "".join(out)
+
+
+def safe_html(html: str) -> str:
+    """Sanitized HTML with the same link and image rules as the Markdown: for posts with HTML bodies.
+
+    Themes read attributes back into markup (landscape turns each image's alt text into a caption
+    with jQuery): alt texts lose HTML's and Markdown's punctuation, titles go, URLs are encoded.
+    """
+    out: list[str] = []
+    dropped_links = 0
+    for match in _TOKEN.finditer(html):
+        tag, closing, name, attributes, text = match.groups()
+        if text is not None:
+            out.append(text)
+            continue
+        name = name.lower()
+        if name == "a":
+            if closing:
+                if dropped_links:
+                    dropped_links -= 1
+                else:
+                    out.append("</a>")
+                continue
+            href = web_url(_attributes(attributes).get("href", ""))
+            if href is None:
+                dropped_links += 1
+            else:
+                out.append(f'<a href="{href}" rel="noopener noreferrer nofollow">')
+        elif name == "img":
+            found = _attributes(attributes)
+            src = web_url(found.get("src", ""))
+            if src is not None:
+                size = "".join(f' {k}="{found[k]}"' for k in ("width", "height") if found.get(k, "").isdigit())
+                out.append(f'<img src="{src}" alt="{_alt(found.get("alt", ""))}"{size} referrerpolicy="no-referrer">')
+        else:
+            out.append(tag)
+    return "".join(out)
+
+
+def _alt(text: str) -> str:
+    return " ".join(_ALT_UNSAFE.sub(" ", text).split())
 
 
 def _attributes(raw: str) -> dict[str, str]:

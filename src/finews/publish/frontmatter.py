@@ -48,3 +48,15 @@ def plain_or_quoted(text: str) -> str:
 
 def block(lines: list[str]) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n"
+
+
+# Hexo's own list_categories/list_tags helpers, and many themes, print these names unescaped.
+_MARKUP = str.maketrans({"<": "＜", ">": "＞", "&": "＆", '"': "＂", "'": "＇"})
+
+
+def inert_name(text: str) -> str:
+    """A category, tag or author name that is text wherever a theme prints it, escaped or not.
+
+    HTML's markup characters become their full-width forms: they read the same and start nothing.
+    """
+    return text.translate(_MARKUP)

@@ -15,15 +15,20 @@ from pathlib import PurePosixPath
 from ..config import Config
 from ..extract.markdown import web_url
 from ..model import Article
-from .frontmatter import block, plain_or_quoted, single_quoted
+from .frontmatter import block, inert_name, plain_or_quoted, single_quoted
 from .posts import PostContext, body_text, has_template_tags, path_name
 
 _FIRST_IMG = re.compile(r"<img\b[^>]*\bsrc=\"([^\"]+)\"", re.I)
 
 
 def hexo_path(article: Article, ctx: PostContext) -> PurePosixPath:
-    folders = [path_name(c, fallback="_") for c in ctx.source.hexo_categories]
+    folders = [_folder(c) for c in ctx.source.hexo_categories]
     return PurePosixPath("source", "_posts", *folders, f"{ctx.local_time:%Y-%m-%d}-{ctx.slug}.md")
+
+
+def _folder(category: str) -> str:
+    """A category's folder; Hexo skips, silently, every post under a name that starts with ``_`` or ``.``."""
+    return path_name(category, fallback="category").lstrip("_.") or "category"
 
 
 def head_image(article: Article, config: Config) -> str:
@@ -41,12 +46,12 @@ def head_image(article: Article, config: Config) -> str:
 
 def render_hexo(article: Article, ctx: PostContext, config: Config) -> str:
     front = [f"title: {single_quoted(article.title)}", "categories:"]
-    front += [f" - {plain_or_quoted(c)}" for c in ctx.source.hexo_categories]
+    front += [f" - {plain_or_quoted(inert_name(c))}" for c in ctx.source.hexo_categories]
     image = head_image(article, config)
     if image:
         front.append(f"headimg: {single_quoted(image)}")
     front += [
-        f"author: {plain_or_quoted(article.author or ctx.source.title)}",
+        f"author: {plain_or_quoted(inert_name(article.author or ctx.source.title))}",
         "comments: false",
         f"date: {ctx.local_time.isoformat(timespec='seconds')}",
     ]

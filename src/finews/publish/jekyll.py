@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from ..config import Config
 from ..extract.markdown import markdown_autolink, markdown_link, markdown_text
 from ..model import Article
-from .frontmatter import block, double_quoted, plain_or_quoted
+from .frontmatter import block, double_quoted, inert_name, plain_or_quoted
 from .posts import PostContext, body_text, liquid_guard
 
 
@@ -22,12 +22,12 @@ def jekyll_path(article: Article, ctx: PostContext) -> PurePosixPath:
 
 def render_jekyll(article: Article, ctx: PostContext, config: Config) -> str:
     export = config.export
-    tags = " ".join(plain_or_quoted(t) for t in ctx.category.tags)
+    tags = " ".join(plain_or_quoted(inert_name(t)) for t in ctx.category.tags)
     front = [
         f"layout: {plain_or_quoted(export.layout)}",
         f"title: {double_quoted(article.title)}",
         f"date: {ctx.local_time:%Y-%m-%d %H:%M:%S %z}",
-        f"categories: {plain_or_quoted(ctx.category.slug)}",
+        f"categories: {plain_or_quoted(inert_name(ctx.category.slug))}",
     ]
     if tags:
         front.append(f"tags: {tags}")

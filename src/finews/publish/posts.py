@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pypinyin import lazy_pinyin
 
 from ..config import Config, SourceConfig
-from ..extract.markdown import to_markdown
+from ..extract.markdown import safe_html, to_markdown
 from ..model import Article
 from .paths import safe_name
 
@@ -107,7 +107,7 @@ def html_block(html: str) -> str:
     A blank line would end marked's HTML block and parse the rest as Markdown; ``&#10;`` is the same
     newline to a browser, inside ``<pre>`` too. Braces as references are inert to Liquid and Nunjucks.
     """
-    html = html.replace("{", "&#123;").replace("}", "&#125;")
+    html = safe_html(html).replace("{", "&#123;").replace("}", "&#125;")
     return "<div>\n" + _BLANK_LINE.sub("&#10;", html.strip()) + "\n</div>"
 
 
