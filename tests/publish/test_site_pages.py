@@ -255,3 +255,14 @@ def test_publish_all_reads_confident_mentions_from_the_archive(tmp_path, archive
     assert not (tmp_path / "out/person/李四").exists() and (tmp_path / "out/person/index.html").is_file()
     page = (tmp_path / "out/a" / f"{archive.get(stored['第0条新闻']).slug}.html").read_text(encoding="utf-8")
     assert page.count("腾讯控股</a>") == 1
+
+
+def test_machine_readable_times_are_to_the_second(tmp_path):
+    articles = _articles(3)
+    articles[0].published = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=BJ)  # as fetched_at stands in for it
+    config = make_config(tmp_path, SOURCES, site={"per_page": 3})
+    build_site(articles, config, tmp_path / "site", search=False)
+    page = (tmp_path / "site/a" / f"{articles[0].slug}.html").read_text(encoding="utf-8")
+    home = (tmp_path / "site/index.html").read_text(encoding="utf-8")
+    assert '<time datetime="2026-03-02T09:30:15+08:00"' in page and 'datetime="2026-03-02T09:30:15+08:00"' in home
+    assert ".123456" not in page + home

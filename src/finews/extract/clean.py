@@ -151,12 +151,12 @@ def tidy(fragment: str) -> str:
     put programming languages there), ``rel`` on a link without ``href``, a ``width`` that is not
     a number and raw spaces or non-ASCII letters in URLs are fixed or dropped.
     """
-    previous = None
-    while previous != fragment:
-        previous, fragment = fragment, _EMPTY_BLOCK.sub("", fragment)
+    fragment, removed = _EMPTY_BLOCK.subn("", fragment)
+    while removed:  # a block left empty by the ones removed from it
+        fragment, removed = _EMPTY_BLOCK.subn("", fragment)
     if "<h" in fragment:
         fragment = outline_headings(fragment)
-    if "=" in fragment:
+    if _BAD_VALUE.search(fragment) or _REL_WITHOUT_HREF.search(fragment):  # most articles: none, tags not parsed
         fragment = _ATTRIBUTED_TAG.sub(_repair_tag, fragment)
     return fragment.strip()
 
@@ -193,6 +193,14 @@ _ATTRIBUTED_TAG = re.compile(r'<([a-z][a-z0-9]*)((?:\s+[a-z][a-z0-9-]*(?:="[^"]*
 _ATTRIBUTE = re.compile(r'\s+([a-z][a-z0-9-]*)(?:="([^"]*)")?')
 _URL_ATTRIBUTES = {"href", "src"}
 _DIMENSIONS = {"width", "height"}
+# what _repair_tag would change, found in one scan: lang; rel on a link with no href; a dimension
+# not a number; in a URL a character it may not hold raw, a "%" not followed by two hex digits, a second "#"
+# (each value's check starts at its '="', which the regular expression engine finds fast)
+_BAD_VALUE = re.compile(
+    r'="(?:(?<= lang=")|(?:(?<= width=")|(?<= height="))[^"]*[^0-9"]'
+    r"""|(?:(?<=href=")|(?<=src="))[^"]*?(?:[^A-Za-z0-9\-._~:/?#@!$&'()*+,;=%"]|%(?![0-9A-Fa-f]{2})|#[^"]*#))"""
+)
+_REL_WITHOUT_HREF = re.compile(r'<a (?:(?!href=)[^>])*rel="')
 
 
 def _repair_tag(match: re.Match[str]) -> str:
