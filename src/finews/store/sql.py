@@ -68,7 +68,7 @@ def _writable(path: Path) -> bool:
 
 
 def _open_read_only(path: Path) -> SQLArchive:
-    """SQLite in ``mode=ro``; ``immutable`` when no -wal file is left, as no one can be writing it then.
+    """SQLite in ``mode=ro``; ``immutable`` when no -wal file is left (no writer has it open right now).
 
     A read-only connection to a WAL database still needs the -shm file, which it cannot create in a
     folder it may not write; immutable skips it. A -wal file left by a writer that did not close
