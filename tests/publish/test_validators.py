@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -230,3 +231,15 @@ def test_a_site_without_base_url_leaves_out_what_must_be_absolute_and_says_so(de
     page = next((site / "a").glob("*.html")).read_text(encoding="utf-8")
     assert 'rel="canonical"' not in page and "og:url" not in page
     assert 'rel="icon" href="../static/favicon.svg"' in page and (site / "static/favicon.svg").is_file()
+
+
+def test_no_feed_or_sitemap_holds_a_character_xml_forbids(corpus_site: Path) -> None:
+    forbidden = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+    written = [p for p in corpus_site.rglob("*") if p.name in ("atom.xml", "rss.xml", "feed.json", "robots.txt")]
+    written += list(corpus_site.glob("sitemap*.xml")) + list(corpus_site.glob("sitemap/*.xml"))
+    found = [p for p in written if forbidden.search(p.read_text(encoding="utf-8"))]
+    assert found == []
+    feeds = [json.loads(p.read_text(encoding="utf-8")) for p in corpus_site.rglob("feed.json")]
+    values = [value for feed in feeds for item in feed["items"] for value in item.values() if isinstance(value, str)]
+    assert not [value for value in values if forbidden.search(value)]  # nor written as \u0000 in the JSON
+    assert any(item.get("title") == HOSTILE_TITLE.replace("\x0b", "") for f in feeds for item in f["items"])

@@ -108,8 +108,7 @@ class FeedWriter:
             xml = self.env.get_template(name).render(self_url=site_url(f"{folder}{name}", prefix), **context)
             self.write_file(f"{folder}{name}", legal_chars(xml))
             written.append(f"{folder}{name}")
-        feed = _json_feed(context, site_url(f"{folder}feed.json", prefix))
-        self.write_file(f"{folder}feed.json", legal_chars(feed))
+        self.write_file(f"{folder}feed.json", _json_feed(context, site_url(f"{folder}feed.json", prefix)))
         written.append(f"{folder}feed.json")
         return written
 
@@ -140,7 +139,18 @@ def _json_feed(context: dict, feed_url: str) -> str:
         }
         for e in context["entries"]
     ]
-    return json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
+    # JSON would escape a NUL as \u0000, valid JSON but a NUL again in the reader's HTML: drop it first
+    return json.dumps(_legal(feed), ensure_ascii=False, indent=1) + "\n"
+
+
+def _legal(value: object) -> object:
+    if isinstance(value, str):
+        return legal_chars(value)
+    if isinstance(value, dict):
+        return {key: _legal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_legal(item) for item in value]
+    return value
 
 
 def _paragraph(text: str) -> str:
