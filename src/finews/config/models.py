@@ -103,7 +103,7 @@ class RunConfig(_Strict):
 class SiteConfig(_Strict):
     title: str = "finews"
     description: str = "财经与科技新闻"
-    base_url: str = ""  # absolute URL of the published site, used in feeds; "" keeps links relative
+    base_url: str = ""  # the published site's address; "" leaves out the sitemap and what must be absolute
     output: str = "site"
     per_page: int = Field(20, ge=1, le=500)
     feed_items: int = Field(50, ge=1, le=1000)

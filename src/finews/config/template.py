@@ -35,7 +35,7 @@ allow_private = false   # true lets sources reach loopback/private addresses (re
 [site]
 title = "finews"
 description = "财经与科技新闻"
-base_url = ""           # e.g. "https://news.example.com", used for absolute links in feeds
+base_url = ""           # e.g. "https://news.example.com": the sitemap, feed links and canonical links need it
 output = "site"         # where 'finews build' writes the static site
 per_page = 20
 feed_items = 50         # entries in each Atom feed
