@@ -154,3 +154,26 @@ def test_the_api_answers_bytes_that_are_not_utf8_with_a_reason(tmp_path):
             assert response.json()["total"] == 0 and "UTF-8" in response.json()["reason"], raw
         short = client.get("/api/search", params={"q": "股"}).json()
         assert short["total"] == 0 and "2 characters" in short["reason"]
+
+
+def test_fts5_reads_the_indexed_terms_back_as_they_are():
+    """SQLite gets the terms joined by spaces, PostgreSQL the terms themselves: both must hold the same terms."""
+    import sqlite3
+
+    from finews.store.search_sqlite import TOKENIZE
+    from finews.store.search_terms import terms
+
+    sample = "".join(chr(c) for c in range(0x80, 0x30000, 37) if not 0xD800 <= c <= 0xDFFF)
+    texts = [
+        "Crème Brûlée ÆON ø Straße ﬁ ①② İstanbul e\u0301té 3.5% C++ a_b ΑΒΓ Ｆｕｌｌ 🦞龙虾 😀 x🟠y 𠀀字 ℃ Ⅻ ²",
+        "華為發佈iPhone 17，A股“涨停”——5.5%　ｉＰｈｏｎｅ\x00\ue000\ue001 ｶﾀｶﾅ カタカナ한국어",
+        sample,
+        " ".join(f"q{c}q" for c in sample),
+    ]
+    db = sqlite3.connect(":memory:")
+    db.execute(f'CREATE VIRTUAL TABLE f USING fts5(a, tokenize="{TOKENIZE}")')
+    db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(f, 'instance')")
+    for n, value in enumerate(texts, 1):
+        expected = terms(value)
+        db.execute("INSERT INTO f (rowid, a) VALUES (?, ?)", (n, " ".join(expected)))
+        assert [row[0] for row in db.execute("SELECT term FROM v WHERE doc = ? ORDER BY offset", (n,))] == expected

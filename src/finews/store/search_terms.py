@@ -41,14 +41,14 @@ _CJK_CHARS = (
     "\u3005\u3007\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
     "\uac00-\ud7a3\uf900-\ufaff\U00020000-\U0003134f"
 )
-_PIECES = re.compile(f"([{_CJK_CHARS}]+)|([^{_CJK_CHARS}]+)")
+_PIECES = re.compile(f"([{_CJK_CHARS}]+)|([^{_CJK_CHARS}]+)")  # of a run of token characters
 _CJK = re.compile(f"[{_CJK_CHARS}]")
 _NOT_AFTER_LETTER = f"(?<![^\\W_{_CJK_CHARS}])"  # not inside a Latin token (a CJK character ends one)
 _NOT_BEFORE_LETTER = f"(?![^\\W_{_CJK_CHARS}])"
 
 
-def _fold_table() -> dict[int, str | int]:
-    table: dict[int, str | int] = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}  # full width → ASCII
+def _fold_table() -> dict[int, str]:
+    table = {code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}  # full width → ASCII
     table[0x3000] = " "  # the ideographic space
     table[0x130] = "i"  # İ: the one character whose lower case is two characters
     table[0] = " "  # NUL ends a string in FTS5's query parser
@@ -58,13 +58,25 @@ def _fold_table() -> dict[int, str | int]:
 
 
 _FOLD = _fold_table()
+_TO_FOLD = re.compile("[\x00\u0130\u3000\ud800-\uf8ff\uff01-\uff5e]")
+
+
+def _separators() -> re.Pattern[str]:
+    ranges = []
+    for item in unicode61.SEPARATORS.split():
+        start, _, end = item.partition("-")
+        ranges.append(re.escape(chr(int(start, 16))) + ("-" + re.escape(chr(int(end, 16))) if end else ""))
+    return re.compile("[" + "".join(ranges) + "]+")
+
+
+_SEPARATORS = _separators()  # unicode61's, as one regular expression: much faster than str.translate
 
 
 def fold(text: str) -> str:
     """``text`` folded for matching: as long as ``text``, character for character."""
     if not text:
         return ""
-    folded = text.translate(_FOLD).lower()
+    folded = _TO_FOLD.sub(lambda m: _FOLD[ord(m.group())], text).lower()
     if folded.isascii():
         return folded
     simplified = to_simplified(folded)
@@ -73,38 +85,33 @@ def fold(text: str) -> str:
     return "".join(s if len(s := to_simplified(c)) == 1 else c for c in folded)  # keep the 1:1 alignment
 
 
-def _cut(folded: str, *, query: bool = False) -> list[tuple[str, bool]]:
-    """Terms of folded text (gaps only between terms), each with whether it is a prefix term."""
-    out: list[tuple[str, bool]] = []
-    gap = False
-    for piece in _PIECES.finditer(folded):
-        run, other = piece.group(1), piece.group(2)
-        if run:
-            if gap and out:
-                out.append((GAP, False))
-            gap = False
-            rest = folded[piece.end() :]
-            ends_query = query and not _CJK.search(rest) and not unicode61.tokens(rest)
-            if len(run) == 1:
-                out.append((run, ends_query))
-            else:
-                out.extend((run[i : i + 2], False) for i in range(len(run) - 1))
-                if not ends_query:
-                    out.append((run[-1], False))
+def _cut(folded: str) -> tuple[list[str], int]:
+    """Terms of folded text, and the length of the CJK run it ends with (0: it ends otherwise)."""
+    out: list[str] = []
+    last_run = 0
+    for chunk in _SEPARATORS.split(folded):
+        if not chunk:
             continue
-        for i, part in enumerate(other.translate(unicode61.TABLE).split(" ")):
-            gap = gap or i > 0  # a separator came before this part
-            if part:
-                if gap and out:
-                    out.append((GAP, False))
-                out.append((part, False))
-                gap = False
-    return out
+        if out:
+            out.append(GAP)
+        if chunk.isascii():  # lower-case letters and digits already
+            out.append(chunk)
+            last_run = 0
+            continue
+        for run, other in _PIECES.findall(chunk):
+            if run:
+                out += map(str.__add__, run[:-1], run[1:])
+                out.append(run[-1])
+                last_run = len(run)
+            elif other := other if other.isascii() else other.translate(unicode61.TABLE):  # accents removed
+                out.append(other)
+                last_run = 0
+    return out, last_run
 
 
 def terms(text: str) -> list[str]:
     """The terms indexed for ``text``."""
-    return [term for term, _ in _cut(fold(text))]
+    return _cut(fold(text))[0]
 
 
 def indexed_terms(title: str, body: str) -> tuple[list[str], list[str]]:
@@ -130,12 +137,12 @@ class Query:
 
 
 def _phrase(part: str) -> Phrase | None:
-    cut = _cut(part, query=True)
-    while cut and cut[-1][0] == GAP:
-        cut.pop()
+    cut, last_run = _cut(part)
+    if last_run > 1:
+        cut.pop()  # the text's run may go on after the query's: its bigrams, not its last character, say so
     if not cut:
         return None
-    return Phrase(tuple(t for t, _ in cut), cut[-1][1], _trim(part))
+    return Phrase(tuple(cut), last_run == 1, _trim(part))
 
 
 def _trim(part: str) -> str:
