@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -177,3 +178,37 @@ def test_fts5_reads_the_indexed_terms_back_as_they_are():
         expected = terms(value)
         db.execute("INSERT INTO f (rowid, a) VALUES (?, ?)", (n, " ".join(expected)))
         assert [row[0] for row in db.execute("SELECT term FROM v WHERE doc = ? ORDER BY offset", (n,))] == expected
+
+
+def test_an_archive_indexed_by_words_is_reindexed_by_the_upgrade(tmp_path):
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+    from sqlalchemy import create_engine
+
+    import finews.store.sql as sql
+    from finews.store import open_archive
+
+    path = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(Path(sql.__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0006")
+        # the previous release's index: jieba's words, separated by U+2063, and their sub-words
+        connection.exec_driver_sql("DROP TABLE articles_fts")
+        connection.exec_driver_sql(
+            "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, terms,"
+            " tokenize=\"unicode61 separators '\u2063' remove_diacritics 2\")"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO articles (slug, source, url, title, summary, content_html, content_markdown, categories,"
+            " annotations, fetched_at, changed_at, sort_at, content_hash) VALUES ('1', 'old', 'https://o.cn/1',"
+            " '華為發佈新機', '', '<p>消息称对英伟达的芯片需求旺盛。</p>', '', '[]', '[]', '2022-01-01 00:00:00',"
+            " '2022-01-01 00:00:00', '2022-01-01 00:00:00', 'h')"
+        )
+        connection.exec_driver_sql("INSERT INTO articles_fts (rowid, title, body, terms) VALUES (1, '華為', '', '')")
+    engine.dispose()
+    with open_archive(path) as archive:
+        assert archive.search("英伟达").total == 1 and archive.search("华为").total == 1
+        assert archive.search("对英").total == 1  # across jieba's words
