@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import struct
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -270,3 +271,49 @@ def test_released_fingerprints_are_read_back_from_the_archive() -> None:
     # b's fingerprint is nowhere, so a reworded copy cannot match it (an exact copy still would, by its hash)
     assert index.check("商务部出口管制", OTHER + "另有补充", T0, source="gov").action == "new"
     assert index.release() == 0  # "c" stays in memory, nothing new was added
+
+
+def test_a_sources_own_text_grown_or_cut_short_is_a_new_item_that_follows_it() -> None:
+    index = NearDuplicateIndex()
+    index.add("post", "RTX 4080 Super显卡短路烧穿PCB", BODY, T0, source="channel")
+    news = "更新：厂商已确认是供电模块的一批电容存在缺陷，受影响的用户可以在官网登记序列号，免费更换新卡。"
+    for text in (BODY + news, news + BODY, BODY[: len(BODY) * 2 // 3]):  # follow-up, comment first, cut short
+        verdict = index.check("RTX 4080 Super显卡短路烧穿PCB", text, T0, source="channel")
+        assert (verdict.action, verdict.target, verdict.follows) == ("new", None, "post"), text
+        # the same text from another source is still a copy of the post
+        assert index.check("RTX 4080 Super显卡短路烧穿PCB", text, T0, source="other").action == "link"
+    signed = index.check("RTX 4080 Super显卡短路烧穿PCB", BODY + "编辑：小明", T0, source="channel")
+    assert (signed.action, signed.target, signed.follows) == ("update", "post", None)
+
+
+def test_the_rule_is_the_same_either_way_round() -> None:
+    from finews.enrich.fingerprint import reworded
+
+    news = "更新：厂商已确认是供电模块的一批电容存在缺陷，受影响的用户可以在官网登记序列号，免费更换新卡。"
+    post, grown = fingerprint("显卡短路", BODY, T0), fingerprint("显卡短路", BODY + news, T0)
+    assert not reworded(post, grown) and not reworded(grown, post)
+    assert reworded(post, fingerprint("显卡短路烧穿", BODY.replace("几乎立即", "马上"), T0))
+    # bare headlines: a retitle of one length updates, a headline grown by a word is another post
+    assert reworded(fingerprint("第五届中国R语言会议北京", "", T0), fingerprint("第五届中国R语言会议上海", "", T0))
+    assert not reworded(fingerprint("第五届中国R语言会议", "", T0), fingerprint("第五届中国R语言会议纪要", "", T0))
+
+
+def test_a_long_posts_length_is_kept_past_the_signed_opening() -> None:
+    long_text = OTHER * 30
+    short, longer = fingerprint("长文", long_text, T0), fingerprint("长文", long_text + OTHER * 10, T0)
+    assert short.body_sig == longer.body_sig and short.text_size < longer.text_size
+    index = NearDuplicateIndex()
+    index.add("post", "长文", long_text, T0, source="s")
+    assert index.check("长文", long_text + OTHER * 10, T0, source="s").follows == "post"
+
+
+def test_fingerprints_of_the_previous_version_are_still_read() -> None:
+    fp = fingerprint("显卡短路烧穿PCB", BODY, T0)
+    head = struct.pack("<BIdHHH", 1, fp.body_size, fp.published, len(fp.title.encode()) + 1, len(fp.title_sig),
+                       len(fp.body_sig))  # fmt: skip
+    old = head + fp.content_hash + f"{fp.title}\x00".encode() + fp.title_sig + fp.body_sig
+    again = Fingerprint.from_bytes(old)
+    assert again.text_size == 0 and again.body_sig == fp.body_sig and similarity(again, fp) == 1.0
+    index = NearDuplicateIndex()
+    index.insert("old", again, source="cnbeta")
+    assert index.check("显卡短路烧穿PCB 更新", BODY + "编辑：小明", T0, source="cnbeta").target == "old"

@@ -213,7 +213,7 @@ def _comparable(article: Article) -> tuple[str, bool]:
 
 def grown_pairs(posts: list[Article]) -> list[tuple[Article, Article]]:
     """(shorter, longer) posts of one source where the longer holds the shorter's whole text and a sentence
-    more (four characters more for bare headlines): a follow-up, a comment on a quote, a truncated repost."""
+    more (a word more for bare headlines): a follow-up, a comment on a quote, a truncated repost."""
     by_source: dict[str, list[tuple[Article, str, bool]]] = defaultdict(list)
     for article in posts:
         by_source[article.source].append((article, *_comparable(article)))
@@ -222,7 +222,7 @@ def grown_pairs(posts: list[Article]) -> list[tuple[Article, Article]]:
         for short, short_text, short_body in items:
             for long, long_text, long_body in items:
                 added = len(long_text) - len(short_text)
-                enough = added >= (20 if short_body else 4)
+                enough = added >= (20 if short_body else 2)
                 if enough and short_body == long_body and len(short_text) >= 8 and short_text in long_text:
                     pairs.append((short, long))
     return pairs
@@ -254,5 +254,8 @@ def test_real_channels_keep_every_post_of_a_follow_up(channel_archive) -> None:
     shown = published(archive)
     lost = sorted({a.url for pair in pairs for a in pair if a.url not in shown})
     assert lost == [], f"{len(lost)} posts of follow-ups no longer published: {lost[:5]}"
+    posts = {a.url: a for pair in pairs for a in pair}
+    overwritten = sorted((a.title, shown[url].title) for url, a in posts.items() if shown[url].title != a.title)
+    assert overwritten == [], overwritten
     apart = [(a.title, b.title) for a, b in pairs if shown[a.url].story_id != shown[b.url].story_id]
     assert apart == [], apart

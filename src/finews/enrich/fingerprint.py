@@ -61,7 +61,7 @@ class Settings:
     # One text at one length (see :func:`reworded`): a retitle, a rewording, a signature added.
     same_scale: float = 0.8  # the shorter text is at least this share of the longer one
     min_added_chars: int = 20  # a contained text plus this many characters is a follow-up (one sentence)
-    min_added_title_chars: int = 4  # the same for headlines without bodies ("…（北京会场）纪要")
+    min_added_title_chars: int = 2  # the same for bare headlines: "…会议" then "…会议纪要" are two posts
     contained: float = 0.8  # share of the shorter text's shingles inside the longer one for "contained"
 
 
