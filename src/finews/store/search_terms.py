@@ -11,8 +11,10 @@ Cutting folded text into terms, left to right:
   characters is then found as a phrase of its bigrams, whatever a word segmenter would have cut.
 - any other run of letters and digits is one term, split and folded as SQLite's unicode61 does
   (:mod:`.unicode61`, accents removed): iPhone17 → iphone17, 3.5 → 3 5.
-- wherever punctuation or spaces separate two terms, a gap term (:data:`GAP`) stands between them,
-  so a phrase never runs across a comma, and ``M4芯片`` (adjacent) differs from ``M4 芯片``.
+- where punctuation or spaces separate a Latin term from a CJK run (either way round), a gap term
+  (:data:`GAP`) stands between them, so ``M4芯片`` (adjacent) differs from ``M4 芯片``. Elsewhere
+  no gap is needed: two Latin tokens are always apart, and a run's last character (a term of one
+  character) already ends it, so no phrase of bigrams runs across the comma of 芯片，英伟.
 
 A query is cut the same way into phrases (:func:`parse`): each space-separated part of the query is
 one phrase, all must appear. A CJK run inside a part is its bigrams, plus its last character when the
@@ -92,7 +94,7 @@ def _cut(folded: str) -> tuple[list[str], int]:
     for chunk in _SEPARATORS.split(folded):
         if not chunk:
             continue
-        if out:
+        if out and (last_run > 0) != bool(_CJK.match(chunk)):  # Latin, a separator, CJK (or back)
             out.append(GAP)
         if chunk.isascii():  # lower-case letters and digits already
             out.append(chunk)
