@@ -2,6 +2,10 @@
 
 Exit codes (also in ``finews --help``): see :data:`.cli_common.EXIT_CODES`. Outside text is never
 read as markup: everything is printed through :func:`.cli_common.say` (see there).
+
+Each command imports the stages it drives itself, after reading finews.toml: ``finews --help`` and a
+mistake in finews.toml are told at once, and ``finews search`` does not wait for the fetchers,
+extractors and site builder to be imported.
 """
 
 from __future__ import annotations
@@ -17,14 +21,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from . import __version__
-from .allocator import keep_big_blocks_returnable
 from .cli_common import (
     CANNOT_START,
     DISPLAY_ZONE,
@@ -39,19 +41,24 @@ from .cli_common import (
     err,
     fail,
     local_time,
+    read_config,
     refuse,
     say,
     write_now,
 )
 from .cli_sources import sources_app
-from .config import DEFAULT_CONFIG_NAME, Config, flags, install_samples, load_config, render_template
+from .config import DEFAULT_CONFIG_NAME
 from .errors import FinewsError
 from .model import BEIJING
-from .pipeline import FetchReport, SourceReport, fetch_all, import_folder
-from .publish import SiteReport, export_posts
-from .scheduler import RoundReport, Scheduler
-from .store import SQLArchive, writer_lock
-from .store.search import SearchFilters
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from .config import Config
+    from .pipeline import FetchReport, SourceReport
+    from .publish import SiteReport
+    from .scheduler import RoundReport
+    from .store import SQLArchive
 
 app = typer.Typer(
     help="finews: a self-hosted news desk for Chinese finance and tech news.",
@@ -73,6 +80,8 @@ WaitOption = Annotated[
 @contextmanager
 def _writing(config: Config, wait: float) -> Iterator[SQLArchive]:
     """The archive, for this process alone to write (two writers would interleave their rounds)."""
+    from .store import writer_lock
+
     with writer_lock(config, wait=wait), archive_of(config) as archive:
         yield archive
 
@@ -105,6 +114,8 @@ def _stop_on_signals() -> Iterator[threading.Event]:
 
 
 def _progress() -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -121,6 +132,8 @@ def main(version: Annotated[bool, typer.Option("--version", help="Show the versi
     if version:
         console.print(f"finews {__version__}")
         raise typer.Exit()
+    from .allocator import keep_big_blocks_returnable
+
     keep_big_blocks_returnable()  # fetch, run and worker ingest for hours: freed arrays go back
 
 
@@ -135,6 +148,8 @@ def init(
         raise refuse(f"{config} is a folder: give the path of the file to write, e.g. {config / DEFAULT_CONFIG_NAME}")
     if config.exists() and not force:
         raise refuse(f"{config} exists (use --force to overwrite)", FAILED)
+    from .config import install_samples, render_template
+
     try:
         sources = install_samples(config.resolve().parent / "samples") if sample else []
         config.parent.mkdir(parents=True, exist_ok=True)
@@ -153,8 +168,11 @@ def fetch(
     wait: WaitOption = 0.0,
 ) -> None:
     """Ingest every enabled source into the archive. Exit code 1 if any source failed."""
+    cfg = read_config(config)
+    from .config import flags
+    from .pipeline import fetch_all
+
     try:
-        cfg = load_config(config)
         with _writing(cfg, wait) as archive, _stop_on_signals() as stop, _progress() as progress:
             task = progress.add_task("fetching", total=len(source or flags.active_sources(cfg)))
 
@@ -188,8 +206,10 @@ def import_posts(
     wait: WaitOption = 0.0,
 ) -> None:
     """Migrate existing posts (Jekyll, Hexo, Hugo, daily digests) into the archive."""
+    cfg = read_config(config)
+    from .pipeline import import_folder
+
     try:
-        cfg = load_config(config)
         zone = cfg.source(source).zone if any(s.name == source for s in cfg.sources) else BEIJING
         with _writing(cfg, wait) as archive:
             report = import_folder(folder, archive, source=source, fmt=format, zone=zone)
@@ -210,8 +230,11 @@ def run(
     wait: WaitOption = 0.0,
 ) -> None:
     """Keep the archive and the published site current: each source on its interval, until stopped."""
+    cfg = read_config(config)
+    from .config import flags
+    from .scheduler import Scheduler
+
     try:
-        cfg = load_config(config)
         with _writing(cfg, wait) as archive, _stop_on_signals() as stop:
             scheduler = Scheduler(cfg, archive, stop=stop, on_source=_print_source)
             say(f"running {len(flags.active_sources(cfg))} sources (SIGTERM or Ctrl-C to stop)")
@@ -275,7 +298,7 @@ def worker(
 
     _log_to_stderr()
     try:
-        run_worker(load_config(config), wait=not until_idle)
+        run_worker(read_config(config), wait=not until_idle)
     except FinewsError as exc:
         raise fail(exc, CANNOT_START) from None
 
@@ -300,7 +323,7 @@ def dispatch(
 
     _log_to_stderr()
     try:
-        cfg = load_config(config)
+        cfg = read_config(config)
         with _stop_on_signals() as stop:
             run_dispatcher(cfg, stop, publish=publish, max_rounds=1 if once else None, on_round=show)
     except FinewsError as exc:
@@ -324,8 +347,10 @@ def export(
     ] = "old_post",
 ) -> None:
     """Write archived articles as Jekyll (_posts/) or Hexo (source/_posts/) posts."""
+    cfg = read_config(config)
+    from .publish import export_posts
+
     try:
-        cfg = load_config(config)
         with archive_of(cfg, read_only=True) as archive, _progress() as progress:
             task = progress.add_task(f"exporting {format}", total=archive.count())
             report = export_posts(
@@ -355,11 +380,11 @@ def build(
     full: Annotated[bool, typer.Option("--full", help="Rebuild every page aside and swap it in.")] = False,
 ) -> None:
     """Build the static site from the archive (only the pages that changed, after the first build)."""
+    cfg = read_config(config)
     from .publish.reading import build_from_archive
     from .publish.site import site_warnings
 
     try:
-        cfg = load_config(config)
         out = output or cfg.site_dir
         with archive_of(cfg, read_only=True) as archive, _progress() as progress:
             task = progress.add_task("rendering pages", total=archive.count())
@@ -399,12 +424,12 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, metavar="PORT", help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the built static site over HTTP."""
+    cfg = read_config(config)
     import uvicorn
 
     from .web import create_app
 
     try:
-        cfg = load_config(config)
         application = create_app(cfg, admin_token=cfg.web.admin_token or None)
     except FinewsError as exc:
         raise fail(exc) from None
@@ -460,10 +485,12 @@ def search(
     limit: Annotated[int, typer.Option(min=1, max=200, metavar="N", help="Results to show.")] = 20,
 ) -> None:
     """Search the archive (title and text), best matches first, with highlighted snippets."""
+    cfg = read_config(config)
+    from .store.search import SearchFilters
+
     filters = SearchFilters(source=source, category=category, since=_local(since), until=_local(until),
                             ticker=ticker, person=person)  # fmt: skip
     try:
-        cfg = load_config(config)
         with archive_of(cfg, read_only=True) as archive:
             results = archive.search(query, filters, limit=limit)
     except FinewsError as exc:
@@ -505,7 +532,7 @@ def demo(
     except typer.Exit as exc:
         fetch_failed = exc.exit_code != 0
     build(config=config, output=None, full=False)
-    cfg = load_config(config)
+    cfg = read_config(config)
     console.print(f"\nThe site is in [bold]{cfg.site_dir}[/bold]; serve it with:\n  finews serve -c {config}")
     if fetch_failed:
         raise typer.Exit(1)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
@@ -22,10 +22,12 @@ from rich.console import Console
 from rich.text import Text
 from typer.core import TyperCommand, TyperGroup
 
-from .config import Config
 from .errors import ConfigError, FinewsError
 from .model import BEIJING
-from .store import ArchiveBusy, SQLArchive, StorageError, open_configured
+
+if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) is imported by the commands that open it, not by --help
+    from .config import Config
+    from .store import SQLArchive
 
 EXIT_CODES = (
     "Exit codes: 0 done; 1 a source failed, or the site, posts or archive could not be written;"
@@ -121,9 +123,22 @@ ConfigOption = Annotated[
 ]
 
 
+def read_config(path: Path) -> Config:
+    """finews.toml, validated; a mistake in it ends the command at once (exit code 2), before the
+    command imports the stages it drives."""
+    from .config import load_config
+
+    try:
+        return load_config(path)
+    except FinewsError as exc:
+        raise fail(exc, CANNOT_START) from None
+
+
 @contextmanager
 def archive_of(config: Config, *, read_only: bool = False) -> Iterator[SQLArchive]:
     """The configured archive; ``read_only`` for commands that only read it (it may sit in a read-only folder)."""
+    from .store import open_configured
+
     archive = open_configured(config, read_only=read_only)
     try:
         yield archive
@@ -145,8 +160,20 @@ def fail(exc: FinewsError, code: int | None = None) -> typer.Exit:
     for line in str(exc).splitlines() or [type(exc).__name__]:
         say(("error:", "red"), " ", line, to=err)
     if code is None:
-        code = CANNOT_START if isinstance(exc, ConfigError | ArchiveBusy | StorageError) else FAILED
+        code = CANNOT_START if _cannot_start(exc) else FAILED
     return typer.Exit(code)
+
+
+def _cannot_start(exc: FinewsError) -> bool:
+    """A bad finews.toml, or an archive busy or unreadable.
+
+    A bad finews.toml is told before anything opens the archive: it is recognised without importing the store.
+    """
+    if isinstance(exc, ConfigError):
+        return True
+    from .store import ArchiveBusy, StorageError
+
+    return isinstance(exc, ArchiveBusy | StorageError)
 
 
 def refuse(message: str, code: int = CANNOT_START) -> typer.Exit:

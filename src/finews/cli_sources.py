@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.table import Table
 from rich.text import Text
 
 from .cli_common import (
@@ -24,9 +22,12 @@ from .cli_common import (
     say,
     zone_label,
 )
-from .config import DEFAULT_CONFIG_NAME, SourceConfig, flags, load_config
+from .config import DEFAULT_CONFIG_NAME
 from .errors import FinewsError
-from .model import SourceState
+
+if TYPE_CHECKING:
+    from .config import SourceConfig
+    from .model import SourceState
 
 sources_app = typer.Typer(
     help="List the sources (no subcommand), or switch one on or off.",
@@ -73,6 +74,8 @@ def disable_source(ctx: typer.Context, name: SourceName, config: SubConfigOption
 
 
 def _switch(config: Path, name: str, *, disabled: bool) -> None:
+    from .config import flags, load_config
+
     try:
         cfg = load_config(config)
         source = cfg.source(name)
@@ -116,6 +119,11 @@ def _checks(state: SourceState | None) -> Text:
 
 
 def _list_sources(config: Path) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from .config import flags, load_config
+
     try:
         cfg = load_config(config)
         with archive_of(cfg, read_only=True) as archive:

@@ -1,25 +1,36 @@
-"""finews.toml: typed, validated settings (:mod:`.models`), API presets and the commented template."""
+"""finews.toml: typed, validated settings (:mod:`.models`), API presets and the commented template.
 
-from .models import (
-    DEFAULT_CONFIG_NAME,
-    USER_AGENT,
-    Config,
-    ExportConfig,
-    FetchConfig,
-    HtmlListConfig,
-    JsonApiConfig,
-    PostFolderConfig,
-    RunConfig,
-    RunExport,
-    SiteConfig,
-    SiteRuleConfig,
-    SourceConfig,
-    StorageConfig,
-    config_from_dict,
-    load_config,
-)
-from .presets import API_PRESETS
-from .template import install_samples, render_template
+The names below are imported on first use: ``finews --help`` needs only :data:`DEFAULT_CONFIG_NAME`,
+not the validating models (pydantic).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+DEFAULT_CONFIG_NAME = "finews.toml"
+
+_HOME = {
+    "API_PRESETS": "presets",
+    "USER_AGENT": "models",
+    "Config": "models",
+    "ExportConfig": "models",
+    "FetchConfig": "models",
+    "HtmlListConfig": "models",
+    "JsonApiConfig": "models",
+    "PostFolderConfig": "models",
+    "RunConfig": "models",
+    "RunExport": "models",
+    "SiteConfig": "models",
+    "SiteRuleConfig": "models",
+    "SourceConfig": "models",
+    "StorageConfig": "models",
+    "config_from_dict": "models",
+    "load_config": "models",
+    "install_samples": "template",
+    "render_template": "template",
+}
 
 __all__ = [
     "API_PRESETS",
@@ -42,3 +53,38 @@ __all__ = [
     "load_config",
     "render_template",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value  # found once; later look-ups are ordinary attributes
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})
+
+
+if TYPE_CHECKING:
+    from .models import (
+        USER_AGENT,
+        Config,
+        ExportConfig,
+        FetchConfig,
+        HtmlListConfig,
+        JsonApiConfig,
+        PostFolderConfig,
+        RunConfig,
+        RunExport,
+        SiteConfig,
+        SiteRuleConfig,
+        SourceConfig,
+        StorageConfig,
+        config_from_dict,
+        load_config,
+    )
+    from .presets import API_PRESETS
+    from .template import install_samples, render_template

@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..errors import ConfigError
 from .presets import API_PRESETS
 
-DEFAULT_CONFIG_NAME = "finews.toml"
 USER_AGENT = "finews/0.1 (+https://github.com/finews/finews; self-hosted news desk)"
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 

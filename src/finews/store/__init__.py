@@ -1,8 +1,26 @@
-"""The store stage: the archive behind a small interface (:class:`Archive`), on SQLite or PostgreSQL."""
+"""The store stage: the archive behind a small interface (:class:`Archive`), on SQLite or PostgreSQL.
 
-from .base import Archive
-from .lock import ArchiveBusy, ArchiveLock, writer_lock
-from .sql import SQLArchive, StorageError, content_hash, open_archive, open_configured, open_database
+The names below are imported on first use, so that importing one part of the store (its search
+filters, its rows) does not import all of it (Alembic, the lock's file locking).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_HOME = {
+    "Archive": "base",
+    "ArchiveBusy": "lock",
+    "ArchiveLock": "lock",
+    "writer_lock": "lock",
+    "SQLArchive": "sql",
+    "StorageError": "sql",
+    "content_hash": "sql",
+    "open_archive": "sql",
+    "open_configured": "sql",
+    "open_database": "sql",
+}
 
 __all__ = [
     "Archive",
@@ -16,3 +34,22 @@ __all__ = [
     "open_database",
     "writer_lock",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value  # found once; later look-ups are ordinary attributes
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})
+
+
+if TYPE_CHECKING:
+    from .base import Archive
+    from .lock import ArchiveBusy, ArchiveLock, writer_lock
+    from .sql import SQLArchive, StorageError, content_hash, open_archive, open_configured, open_database
