@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from hashlib import blake2b
 from typing import Literal
 
 import numpy as np
@@ -165,8 +166,8 @@ class NearDuplicateIndex:
         among titles and its title among spans (``probe=True``), which is what :func:`similarity` checks.
         """
         title_tag, quote_tag = (_QUOTE, _TITLE) if probe else (_TITLE, _QUOTE)
-        prefixes = [hash((title_tag, fp.title[:_PREFIX]))] if len(fp.title) >= _PREFIX else []
-        prefixes += [hash((quote_tag, q[:_PREFIX])) for q in fp.quoted.split("|") if len(q) >= _PREFIX]
+        prefixes = [_stable_hash(f"{title_tag}\x00{fp.title[:_PREFIX]}")] if len(fp.title) >= _PREFIX else []
+        prefixes += [_stable_hash(f"{quote_tag}\x00{q[:_PREFIX]}") for q in fp.quoted.split("|") if len(q) >= _PREFIX]
         return to_keys(self._bands(fp) if bands is None else bands, prefixes)
 
     def _bands(self, fp: Fingerprint) -> np.ndarray:
@@ -382,7 +383,14 @@ class NearDuplicateIndex:
 
 
 def _exact_key(layer: Layer, value: str | bytes) -> int:
-    """One 64-bit key per exact value, salted by layer. Hashed as bytes: a str's hash reads its internal
-    buffer, where "XX" and "塘" (U+5858) are the same two bytes."""
+    """One 64-bit key per exact value, salted by layer."""
     data = value if isinstance(value, bytes) else value.encode()
-    return hash(layer.value.encode() + b"\x00" + data)
+    return _stable_hash(layer.value.encode() + b"\x00" + data)
+
+
+def _stable_hash(value: str | bytes) -> int:
+    """A 64-bit key that every process computes alike (the built-in ``hash`` is salted per process, so
+    which keys collide, and with them which candidates a lookup meets, would change from run to run).
+    Of the UTF-8 bytes: a str's own hash reads its internal buffer, where "XX" and "塘" (U+5858) agree."""
+    data = value if isinstance(value, bytes) else value.encode()
+    return int.from_bytes(blake2b(data, digest_size=8).digest(), "little")

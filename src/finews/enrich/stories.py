@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from hashlib import blake2b
 from operator import itemgetter
 from pathlib import Path
 
@@ -69,12 +70,10 @@ class _IdfTable:
         return np.where(self.hashes[at] == wanted, self.values[at], self.median).tolist()
 
 
-_MASK = (1 << 64) - 1
-
-
 def _hash(word: str) -> int:
-    # of the UTF-8 bytes: str's own hash reads its internal buffer, where "XX" and "塘" (U+5858) are equal
-    return hash(word.encode()) & _MASK
+    # the same in every process (the built-in hash is salted per process, so which words would share a
+    # table entry changed from run to run); of the UTF-8 bytes, as a str's buffer has "XX" equal to "塘"
+    return int.from_bytes(blake2b(word.encode(), digest_size=8).digest(), "little")
 
 
 @cache
