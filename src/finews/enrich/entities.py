@@ -123,15 +123,16 @@ def find_companies(text: str, links: dict[str, tuple[str, str]] | None = None, f
     for start, end, company in index.find(text):
         if end - start <= 3 and not text[start].isascii() and _splits_word(text, start, end):
             continue  # 伊利 inside 伊利诺伊大学
-        owner = index.by_name.get(index.canonical(company.name), company)
+        # a unit (达摩院, 抖音) is keyed and named as the company it belongs to: one company, one page
+        owner = index.owner(company)
         ticker = owner.tickers[0] if owner.tickers else ""
-        key = ticker or owner.name
-        add(Mention("company", text[start:end], start, end, key, 0.9, field, "dictionary",
-                    company.name, market_of(ticker) if ticker else ""))  # fmt: skip
+        add(Mention("company", text[start:end], start, end, owner.key, 0.9, field, "dictionary",
+                    owner.name, market_of(ticker) if ticker else ""))  # fmt: skip
     for hit in find_text_tickers(text):
         company = index.by_ticker.get(hit.ticker)
-        add(Mention("company", text[hit.start : hit.end], hit.start, hit.end, hit.ticker, hit.confidence, field,
-                    "ticker", company.name if company else "", market_of(hit.ticker)))  # fmt: skip
+        owner = index.owner(company) if company else None
+        add(Mention("company", text[hit.start : hit.end], hit.start, hit.end, owner.key if owner else hit.ticker,
+                    hit.confidence, field, "ticker", owner.name if owner else "", market_of(hit.ticker)))  # fmt: skip
     return sorted(out, key=lambda m: m.start)
 
 
@@ -146,13 +147,14 @@ def _linked(text: str, start: int, end: int, anchor: str, code: str, kind: str, 
             confidence = 0.3
         else:
             confidence = 0.75
-        return Mention("company", anchor, start, end, code, confidence, field, "annotation",
-                       company.name if company else "", market_of(code))  # fmt: skip
+        owner = index.owner(company) if company else None
+        return Mention("company", anchor, start, end, owner.key if owner else code, confidence, field,
+                       "annotation", owner.name if owner else "", market_of(code))  # fmt: skip
     company = index.lookup(code)
-    key = (company.tickers[0] if company and company.tickers else index.canonical(code)) if company else code
+    owner = index.owner(company) if company else None
     confidence = 0.3 if _splits_word(text, start, end) or _everyday_word(anchor) else (0.9 if company else 0.75)
-    return Mention("company", anchor, start, end, key, confidence, field, "annotation",
-                   company.name if company else code)  # fmt: skip
+    return Mention("company", anchor, start, end, owner.key if owner else code, confidence, field, "annotation",
+                   owner.name if owner else code)  # fmt: skip
 
 
 def _everyday_word(word: str) -> bool:

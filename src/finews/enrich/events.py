@@ -21,6 +21,7 @@ from .tickers import company_index
 from .timeexpr import DateExpr, DateResolver
 
 _DEPART = re.compile(DEPART_WORDS)
+_DEPART_STRONG = re.compile(r"离职|卸任|辞任|辞去|辞职|离任|不再担任")
 _ARRIVE = re.compile(ARRIVE_WORDS)
 _DEST = re.compile(
     r"(?:加盟|加入|出任|入职|投奔|转投|跳槽至|跳槽到|创办|创立|重返|回归|回到)(?P<dest>[^，。；、,;\n]{1,30})"
@@ -32,14 +33,20 @@ _SENTENCE = re.compile(r"[^。！？；!?;\n]{1,400}[。！？；!?;]?")
 _GAP = re.compile(r"[^，。；：,;:]{0,28}")
 # 斯宾塞宣布，自己将……退休: a reported departure keeps its subject across the comma
 _SAID_GAP = re.compile(r"[^，。；：]{0,16}(?:宣布|表示|称|透露|证实)[，,：:]\s*[^。；，]{0,30}")
+# 马锐拉发表长文，宣布自己已离职 / 约翰·江珀宣布，在效力九年后，他将离职: the subject carries on
+_CARRY_GAP = re.compile(
+    r"[^。；：]{0,30}[，,]\s*(?:[^。；，,]{0,16}[，,]\s*)?(?:他|她|并|随后|宣布|表示|称)[^。；，,]{0,24}"
+)
 _NOT_SUBJECT = re.compile(r"旗下|的|回应|评论|一事|谈及|称赞")
 _SUCCESSOR = re.compile(r"由|接替|接任|继任|感谢|向|祝福|欢迎")
 # 离职高管还包括 / 离开的还有: a list of the people who left follows
 _LISTED_AFTER = re.compile(
     r"(?:的)?(?:高管|人员|员工|研究员|成员|联合创始人|创始人|高层)?(?:名单)?(?:还|则)?(?:包括|有)"
 )
-# 离开公司 is leaving the company the article is about, not a room
-_THE_COMPANY = re.compile(r"\s*(?:了)?(?:公司|该公司|这家公司)")
+_LIST_SEP = re.compile(r"\s*(?:[)）]\s*)?[、和与及]\s*")
+_TITLED_LIST_SEP = re.compile(r"\s*(?:[)）]\s*)?[、和与及][^，。；：、,;:]{0,24}")
+# 离开公司 / 离开这家他任职长达38年的软件公司 is leaving the company the article is about, not a room
+_THE_COMPANY = re.compile(r"\s*(?:了)?(?:该|这家|此)?(?:[^，。；]{0,16}?(?:公司|集团|企业|团队)|公司)")
 # Toby Pohlen（2026年2月27日）：最新一位宣布离职的联合创始人: one row of a list of departures
 _ROW_GAP = re.compile(r"\s*[（(][^（）()\n]{1,24}[)）]\s*[：:][^。；：\n]{0,40}")
 # 离开 is also leaving a room or the ground: it needs an organization after it or a title before
@@ -75,6 +82,7 @@ def extract_moves(article: Article) -> list[ExecutiveMove]:
     ref = ref or date.today()
     moves: list[ExecutiveMove] = []
     title_orgs = [c.name for _, _, c in company_index().find(article.title or "")]
+    about_leaving = bool(_DEPART_STRONG.search(article.title or ""))
     for _, text in article_fields(article):
         # feeds wrap lines inside sentences (Phil\nSpencer); one space for one newline keeps offsets
         text = _WRAPPED.sub(" ", text)
@@ -83,18 +91,36 @@ def extract_moves(article: Article) -> list[ExecutiveMove]:
         resolver = DateResolver(ref)
         people = find_people(text)  # sorted by start
         starts = [p.start for p in people]
+        # 前英特尔高管萨钦·卡蒂 … 萨钦·卡蒂近期已入职: the former employer, written once, holds for the name
+        formers = {p.key: p.org for p in people if p.former and p.org}
+        context = Context(ref, formers, about_leaving)
         last_org = ""
-        for sm in _SENTENCE.finditer(text):
+        sentences = list(_SENTENCE.finditer(text))
+        for i, sm in enumerate(sentences):
             s_start, sentence = sm.start(), sm[0]
             dates = resolver.resolve(sentence, s_start)
             if not (_DEPART.search(sentence) or _ARRIVE.search(sentence)):
                 continue
             lo, hi = bisect_left(starts, s_start), bisect_left(starts, sm.end())
             in_sentence = [p for p in people[lo:hi] if p.end <= sm.end()]
-            for move in _moves_in(text, s_start, sentence, in_sentence, dates, last_org or _first(title_orgs)):
+            following = sentences[i + 1][0] if i + 1 < len(sentences) else ""
+            fallback = last_org or _first(title_orgs)
+            found = list(_moves_in(text, s_start, sentence, in_sentence, dates, fallback, context, following))
+            if _ROWS_FOLLOW.search(sentence):
+                found += _listed_rows(text, sm.end(), people, starts, resolver, sentence, fallback, context)
+            for move in found:
                 moves.append(replace(move, article_id=article.id, url=article.url))
                 last_org = move.org or last_org
-    return merge_moves(moves)
+    return merge_moves(_one_script(moves))
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an article says once and every move in it may lean on."""
+
+    reference: date  # the article's date: a move without a time phrase happened by then, that month
+    formers: dict[str, str]  # person key → organization written as their former employer
+    about_leaving: bool  # the headline reports a departure: a bare 离开 in the text is one too
 
 
 def _first(values: list[str]) -> str:
@@ -102,10 +128,18 @@ def _first(values: list[str]) -> str:
 
 
 def _moves_in(
-    text: str, s_start: int, sentence: str, people: list[PersonHit], dates: list[DateExpr], fallback_org: str
+    text: str,
+    s_start: int,
+    sentence: str,
+    people: list[PersonHit],
+    dates: list[DateExpr],
+    fallback_org: str,
+    context: Context,
+    following: str = "",
 ) -> Iterable[ExecutiveMove]:
     index = company_index()
     done: set[str] = set()
+    strong_here = bool(_DEPART_STRONG.search(sentence))
     for trig in [*_DEPART.finditer(sentence), *_ARRIVE.finditer(sentence)]:
         t_start = s_start + trig.start()
         departing = trig.re is _DEPART
@@ -113,6 +147,8 @@ def _moves_in(
         listed = _LISTED_AFTER.match(sentence, trig.end()) if departing else None
         if listed:  # 其他离职高管还包括A、以及B: the people are named after the verb
             subjects += [p for p in people if p.start >= s_start + listed.end() and p.confidence >= 0.5]
+        if not departing:  # 从Instacart加入微软的阿莎·夏尔马: the person follows the clause
+            subjects += _joined_from(text, people, s_start + trig.end())
         for person in subjects:
             if person.key in done:
                 continue
@@ -129,14 +165,21 @@ def _moves_in(
             org = person.org if (departing or person.former) else ""
             if not departing and not org and from_org:
                 org = from_org[1]
+            if not departing and not org:
+                org = context.formers.get(person.key, "")
             if departing:
                 org = org or org_after or (from_org[1] if from_org else "")
-                if not org and trig[0] in _WEAK and not person.role and not _THE_COMPANY.match(after):
+                weak_ok = person.role or _THE_COMPANY.match(after) or strong_here or context.about_leaving
+                if not org and trig[0] in _WEAK and not weak_ok:
                     continue
                 org = org or _org_in(sentence[: person.start - s_start]) or fallback_org
-            if not org or (not departing and not (person.former or from_org)):
+            if not org or not real_organization(org):
+                continue
+            if not departing and not (person.former or from_org or person.key in context.formers):
                 continue
             dest = _destination(sentence, trig.end() if departing else trig.start(), org)
+            if departing and not dest:
+                dest = _next_destination(following, org)
             when = _when(dates, t_start)
             done.add(person.key)
             yield ExecutiveMove(
@@ -145,12 +188,114 @@ def _moves_in(
                 org_key=index.canonical(org),
                 role=person.role,
                 unit=person.unit,
-                when=when.iso if when else None,
+                when=when.iso if when else _month(context.reference),
                 when_text=when.text if when else "",
                 destination=dest,
                 evidence=sentence.strip(),
                 confidence=0.9 if person.role else 0.7,
             )
+
+
+def _month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+# 目前已经离职的7人相关信息如下： then one row per person, "Jimmy Ba（2026年2月11日）：…"
+_ROWS_FOLLOW = re.compile(rf"(?:{DEPART_WORDS})[^。；]{{0,24}}(?:如下|名单|包括|分别是|有)\s*[：:]\s*$")
+_ROW_HEAD = re.compile(r"\s*(?:[（(](?P<when>[^（）()\n]{2,24})[)）])?\s*[：:]")
+MAX_ROWS = 30
+
+
+def _listed_rows(
+    text: str,
+    header_end: int,
+    people: list[PersonHit],
+    starts: list[int],
+    resolver: DateResolver,
+    header: str,
+    fallback_org: str,
+    context: Context,
+) -> list[ExecutiveMove]:
+    """People each opening a line after a header that says they left: one departure per line."""
+    org = _org_in(header) or fallback_org
+    if not org or not real_organization(org):
+        return []
+    out = []
+    for line in list(re.finditer(r"[^\n]+", text[header_end : header_end + 4000]))[:MAX_ROWS]:
+        line_start = header_end + line.start() + len(line[0]) - len(line[0].lstrip())
+        at = bisect_left(starts, line_start)
+        person = people[at] if at < len(people) else None
+        head = _ROW_HEAD.match(text, person.end) if person is not None and person.start == line_start else None
+        if person is None or head is None:
+            break
+        when = next(iter(resolver.resolve(head["when"] or "", head.start())), None)
+        out.append(ExecutiveMove(person=person.key, org=org, org_key=company_index().canonical(org),
+                                 role=person.role, when=when.iso if when else _month(context.reference),
+                                 when_text=when.text if when else "", evidence=line[0].strip()[:200],
+                                 confidence=0.7))  # fmt: skip
+    return out
+
+
+def _joined_from(text: str, people: list[PersonHit], pos: int) -> list[PersonHit]:
+    """2024年从Instacart加入微软的阿莎·夏尔马: the person the relative clause describes."""
+    m = re.match(r"[^，。；的]{1,20}的", text[pos : pos + 24])
+    if not m:
+        return []
+    return [p for p in people if p.start == pos + m.end()][:1]
+
+
+def _next_destination(following: str, org: str) -> str:
+    """李飞飞辞职重返学术界。担任斯坦福大学…联合主任: a next sentence without a subject goes on about them."""
+    m = re.match(r"\s*(?:随后|此后|之后|后|并|他|她)?\s*(?:担任|出任|加入|加盟|入职|任职于|就职于|转投)", following)
+    if not m:
+        return ""
+    rest = following[m.end() : m.end() + 40]
+    found = company_index().find(rest)
+    if found and found[0][0] <= 1:
+        dest = rest[found[0][0] : found[0][1]]
+    else:
+        suffix = _ORG_NAME.match(rest)
+        dest = suffix[0] if suffix else ""
+    return dest if dest and company_index().canonical(dest) != company_index().canonical(org) else ""
+
+
+_ORG_NAME = re.compile(
+    r"[\u4e00-\u9fffA-Za-z0-9]{2,16}?(?:公司|集团|大学|研究院|研究所|实验室|银行|证券|基金|科技|学院|医院)"
+)
+# what an organization's name never holds: verbs, pronouns and particles (招商蛇口已将其浙江公司)
+_NOT_IN_ORG = re.compile(r"[已将其把被了这那他她它们此该]|正在|表示|宣布|通过|曾经|目前|之后|以来|我们")
+
+
+def real_organization(name: str) -> bool:
+    """Whether ``name`` reads as an organization's name rather than a piece of a sentence."""
+    name = name.strip()
+    if not name or len(name) > 30:
+        return False
+    if company_index().lookup(name) is not None:
+        return True
+    return not _NOT_IN_ORG.search(name) and not re.fullmatch(r"[\d\W_]+", name)
+
+
+def _one_script(moves: list[ExecutiveMove]) -> list[ExecutiveMove]:
+    """托比·波伦 and Toby Pohlen leaving xAI on the same day in one article are one person: the move
+    under the Latin spelling folds into the one under the Chinese, when the article gives no gloss."""
+    by_day: dict[tuple[str, str, str], list[ExecutiveMove]] = {}
+    for move in moves:
+        if move.when and len(move.when) == 10:
+            by_day.setdefault((move.url, move.org_key, move.when), []).append(move)
+    rename: dict[tuple[str, str], str] = {}
+    for group in by_day.values():
+        han = sorted({m.person for m in group if not m.person.isascii()})
+        latin = sorted({m.person for m in group if m.person.isascii()})
+        if len(han) == 1 and len(latin) == 1 and _parts(han[0]) == _parts(latin[0]):
+            rename[(group[0].url, latin[0])] = han[0]
+    if not rename:
+        return moves
+    return [replace(m, person=rename.get((m.url, m.person), m.person)) for m in moves]
+
+
+def _parts(name: str) -> int:
+    return len(re.split(r"[·・•‧⋅∙ \-]", name.strip()))
 
 
 def _subjects(text: str, people: list[PersonHit], t_start: int) -> list[PersonHit]:
@@ -161,14 +306,24 @@ def _subjects(text: str, people: list[PersonHit], t_start: int) -> list[PersonHi
     last = before[-1]
     gap = text[last.end : t_start]
     if not (_GAP.fullmatch(gap) or _SAID_GAP.fullmatch(gap) or _ROW_GAP.fullmatch(gap)):
-        return []
+        carried = _CARRY_GAP.fullmatch(gap)
+        if not carried or re.search(r"(?:他|她)们|[“”\"]", gap):
+            return []
+    # 菲尔·斯宾塞（Phil Spencer）将离开: the gloss is the name before it, with its title
+    while len(before) > 1 and text[before[-2].end : last.start] in ("（", "(") and before[-2].key == last.key:
+        before.pop()
+        last = before[-1]
     # 马斯克旗下xAI又一创始人离职: someone else, unnamed, is the subject
     named = company_index().find(re.sub(r"从[^，。]{1,20}$", "", gap))  # 吴恩达宣布从百度辞职 is fine
     if not gap.lstrip().startswith("等") and (_NOT_SUBJECT.search(gap) or named):
         return []
     chosen = [last]
     for p in reversed(before[:-1]):
-        if re.fullmatch(r"\s*[、和与及]\s*", text[p.end : chosen[-1].start]):
+        between = text[p.end : chosen[-1].start]
+        if p.key == chosen[-1].key and between.strip() in ("（", "("):
+            continue  # the gloss of the name after it
+        # A、B和C; 沙梅兹·赫马尼（Shamez Hemani）、OpenAI算力部门另一位负责人阿努杰·萨哈兰
+        if _LIST_SEP.fullmatch(between) or (chosen[-1].role and _TITLED_LIST_SEP.fullmatch(between)):
             chosen.append(p)
         else:
             break

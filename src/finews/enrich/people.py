@@ -112,12 +112,150 @@ class PersonHit:
     former: bool = False  # 原副总裁, 前CTO: the title is one the person no longer holds
 
 
+def _data_lines(name: str) -> list[str]:
+    raw = resources.files("finews.enrich").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return [line.split("#")[0].strip() for line in raw.splitlines() if line.split("#")[0].strip()]
+
+
 @cache
-def _known_people() -> re.Pattern[str]:
-    """People the news names so often, bare, that a list beats guessing (马斯克 rarely has a title)."""
-    raw = resources.files("finews.enrich").joinpath("data/people.txt").read_text(encoding="utf-8")
-    names = {line.split("#")[0].strip() for line in raw.splitlines()} - {""}
-    return re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True))) or "(?!)")
+def known_people() -> tuple[re.Pattern[str], dict[str, str]]:
+    """People the news names so often, bare, that a list beats guessing (马斯克 rarely has a title):
+    a pattern for every spelling, and each spelling's key (the line's first spelling)."""
+    keys: dict[str, str] = {}
+    for line in _data_lines("people.txt"):
+        spellings = [s.strip() for s in line.split("|") if s.strip()]
+        for spelling in spellings:
+            keys.setdefault(spelling, spellings[0])
+    alternatives = "|".join(map(re.escape, sorted(keys, key=len, reverse=True))) or "(?!)"
+    return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![A-Za-z])"), keys
+
+
+@cache
+def _given_names() -> frozenset[str]:
+    return frozenset(word for line in _data_lines("given_names.txt") for word in line.split())
+
+
+@cache
+def _english_words() -> frozenset[str]:
+    return frozenset(word.casefold() for line in _data_lines("english_words.txt") for word in line.split())
+
+
+def latin_person(name: str, *, titled: bool) -> bool:
+    """Whether a capitalized Latin-script run reads as a person's name.
+
+    No word of it may be an everyday English word (Breaking Changes, Auto Mode, Fields Medal); then
+    a title written right before it is enough, and otherwise its first word must be a given name
+    (Kyle Kosic, Toby Pohlen), since a sentence cue alone also follows product names.
+    """
+    words = re.split(r"[ -]", name)
+    if any(w.casefold() in _english_words() for w in words) or company_index().lookup(name) is not None:
+        return False
+    if any(len(w) < 2 or (w.isupper() and len(w) > 1) for w in words[1:]):
+        return False  # State-Of-The, Claude AI: an initialism or a stub is no surname
+    return titled or words[0] in _given_names() or _pinyin_name(words)
+
+
+_PINYIN = re.compile(
+    r"(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|an|ao|ei|en|er|ia|ie|in|iu|ou|ua|ui|un|uo|ue|a|e|i|o|u))+"
+)
+_PINYIN_SURNAMES = frozenset(
+    [
+        "zhang",
+        "wang",
+        "li",
+        "liu",
+        "chen",
+        "yang",
+        "huang",
+        "zhao",
+        "wu",
+        "zhou",
+        "xu",
+        "sun",
+        "ma",
+        "zhu",
+        "hu",
+        "guo",
+        "he",
+        "lin",
+        "luo",
+        "gao",
+        "zheng",
+        "liang",
+        "xie",
+        "song",
+        "tang",
+        "han",
+        "feng",
+        "deng",
+        "cao",
+        "peng",
+        "zeng",
+        "xiao",
+        "tian",
+        "dong",
+        "pan",
+        "yuan",
+        "cai",
+        "jiang",
+        "yu",
+        "du",
+        "ye",
+        "cheng",
+        "wei",
+        "su",
+        "lu",
+        "ding",
+        "ren",
+        "shen",
+        "yao",
+        "cui",
+        "zhong",
+        "tan",
+        "fan",
+        "jin",
+        "shi",
+        "liao",
+        "jia",
+        "xia",
+        "fu",
+        "fang",
+        "bai",
+        "zou",
+        "meng",
+        "xiong",
+        "qin",
+        "qiu",
+        "hou",
+        "duan",
+        "lei",
+        "long",
+        "dai",
+        "kong",
+        "wen",
+        "mao",
+        "yan",
+        "gu",
+        "hao",
+        "qian",
+        "yin",
+        "kang",
+        "shao",
+        "qi",
+        "zhan",
+        "mo",
+        "niu",
+        "weng",
+    ]
+)
+
+
+def _pinyin_name(words: list[str]) -> bool:
+    """Zihang Dai, Guodong Zhang: a Chinese name in pinyin, surname first or last."""
+    if len(words) != 2 or not all(_PINYIN.fullmatch(w.casefold()) for w in words):
+        return False
+    return words[-1].casefold() in _PINYIN_SURNAMES or words[0].casefold() in _PINYIN_SURNAMES
 
 
 def _tag(text: str) -> list[tuple[str, str]]:
@@ -143,6 +281,17 @@ def _common_word(word: str) -> bool:
     return tag is not None and not tag.startswith("nr") and lexicon().freq(word) >= COMMON_WORD_FREQ
 
 
+def _ends_inside_word(text: str, start: int, end: int) -> bool:
+    """True when the dictionary's segmentation of the name and what follows joins its last character
+    to the next ones (和技 in 和技术委员会): a fragment of words, not a name."""
+    offset = 0
+    for word in lexicon().cut(text[start : end + 4], hmm=False):
+        offset += len(word)
+        if offset >= end - start:
+            return offset > end - start and len(word) > 1 and lexicon().freq(word) >= COMMON_WORD_FREQ
+    return False
+
+
 def _is_han_name(token: str) -> bool:
     if not 2 <= len(token) <= 4 or not all("\u4e00" <= c <= "\u9fff" for c in token):
         return False
@@ -156,7 +305,8 @@ def find_people(text: str) -> list[PersonHit]:
     cands: list[PersonHit] = []
     lex = lexicon()
     for m in _NAME_AFTER_TITLE.finditer(text):
-        if not _common_word(m["name"]):  # 主管单位, 总监高度重视: 单 and 高 are surnames too
+        # 主管单位, 总监高度重视: 单 and 高 are surnames too; 技术VP和技术委员会: 和技 ends inside 技术
+        if not _common_word(m["name"]) and not _ends_inside_word(text, m.start("name"), m.end("name")):
             cands.append(_with_context(text, m.start("name"), m.end("name"), m["name"], 0.9))
     tagged: set[str] = set()
     for lo, hi in _pos_windows(text):
@@ -185,19 +335,48 @@ def find_people(text: str) -> list[PersonHit]:
         if m.start() - start >= 1 and end - m.end() >= 1:
             name = text[start:end].strip(_DOTS)
             cands.append(_with_context(text, start, start + len(name), name, 0.8))
+    glossed = _glosses(text, cands)
     for m in _LATIN_NAME.finditer(text):
         before = text[max(0, m.start() - 12) : m.start()].rstrip()
-        titled = bool(_TITLE_END.search(before)) or before.endswith(("（", "("))
-        if (titled or _PERSON_CUE_AFTER.match(text, m.end())) and company_index().lookup(m[0]) is None:
-            cands.append(_with_context(text, m.start(), m.end(), m[0], 0.7 if titled else 0.5))
+        titled = bool(_TITLE_END.search(before))
+        if m[0] in glossed:  # 吴宇怀（Tony Wu）: the article itself says who this is
+            cands.append(_with_context(text, m.start(), m.end(), m[0], 0.8))
+        elif (titled or _PERSON_CUE_AFTER.match(text, m.end())) and latin_person(m[0], titled=titled):
+            cands.append(_with_context(text, m.start(), m.end(), m[0], 0.7 if titled else 0.6))
     # a name found in one place is the same name elsewhere (found after the longer, dotted names);
     # a name the dictionary knows as another kind of word (管理 after 高管) is a misreading, not spread
     tagged.update(h.name for h in cands if h.confidence >= 0.6 and _is_han_name(h.name))
     index = company_index()
     tagged = {n for n in tagged if (lex.tag(n) or "nr").startswith("nr") and index.lookup(n) is None}
-    for m in _known_people().finditer(text):
-        cands.append(_with_context(text, m.start(), m.end(), m[0], 0.7))
-    return _resolve(text, cands, tagged)
+    pattern, keys = known_people()
+    for m in pattern.finditer(text):
+        cands.append(replace(_with_context(text, m.start(), m.end(), m[0], 0.7), key=keys[m[0]]))
+    return _resolve(text, cands, tagged, glossed)
+
+
+# 斯蒂芬·萨勒（Stephen Thaler）, Tony Wu（吴宇怀）: one person in two scripts, the other in brackets
+_LATIN_GLOSS = re.compile(r"[（(]\s*(?P<latin>[A-Z][A-Za-z'.]+(?:[ -][A-Z][A-Za-z'.]+){1,2})\s*[)）]")
+_HAN_GLOSS = re.compile(rf"[（(]\s*(?P<han>[\u4e00-\u9fff{_DOTS}]{{2,12}})\s*[)）]")
+
+
+def _glosses(text: str, cands: list[PersonHit]) -> dict[str, str]:
+    """Latin spellings the text pairs with a Chinese name found already: Latin spelling → Chinese key."""
+    if "(" not in text and "（" not in text:
+        return {}
+    by_end = {h.end: h for h in cands if not h.name.isascii()}
+    pairs: dict[str, str] = {}
+    for m in _LATIN_GLOSS.finditer(text):
+        hit = by_end.get(m.start())
+        if hit is not None:
+            pairs.setdefault(m["latin"], hit.key)
+    if pairs or _HAN_GLOSS.search(text):
+        by_start = {h.start: h for h in cands if not h.name.isascii()}
+        for m in _LATIN_NAME.finditer(text):
+            after = _HAN_GLOSS.match(text, m.end())
+            hit = by_start.get(after.start("han")) if after else None
+            if hit is not None and hit.end == after.end("han"):
+                pairs.setdefault(m[0], hit.key)
+    return pairs
 
 
 def _pos_windows(text: str) -> list[tuple[int, int]]:
@@ -283,7 +462,7 @@ def _split_org(head: str) -> tuple[str, str]:
     return "", head
 
 
-def _resolve(text: str, cands: list[PersonHit], tagged: set[str]) -> list[PersonHit]:
+def _resolve(text: str, cands: list[PersonHit], tagged: set[str], glossed: dict[str, str]) -> list[PersonHit]:
     """Overlaps go to the most confident, then longest; a dotted name's last part alone refers back to it."""
     cands.sort(key=lambda h: (-h.confidence, -(h.end - h.start), h.start))
     taken: list[PersonHit] = []
@@ -314,19 +493,16 @@ def _resolve(text: str, cands: list[PersonHit], tagged: set[str]) -> list[Person
             if not any(used[m.start() : m.end()]):
                 taken.append(_with_context(text, m.start(), m.end(), m[0], 0.5))
                 used[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
-    taken = [replace(h, key=surnames[h.name]) if h.name in surnames else h for h in taken]
+    # a Latin spelling the article pairs with a Chinese name is that person wherever it appears
+    aliases = {**surnames, **glossed}
+    known = known_people()[1]
+    taken = [replace(h, key=aliases.get(h.name) or known.get(h.name) or h.key) for h in taken]
     taken.sort(key=lambda h: h.start)
-    # 翁荔（Lilian Weng）: the gloss names the person before it, it is not a second person
-    taken = [
-        h
-        for i, h in enumerate(taken)
-        if not (h.name.isascii() and i and text[taken[i - 1].end : h.start] in ("（", "("))
-    ]
     counts: dict[str, int] = {}
     for hit in taken:
         counts[hit.key] = counts.get(hit.key, 0) + 1
     out = [
-        PersonHit(h.start, h.end, h.name, h.key, min(0.95, h.confidence + 0.1), h.role, h.org, h.unit, h.former)
+        replace(h, confidence=round(min(0.95, h.confidence + 0.1), 2))
         if counts[h.key] > 1 and h.confidence < 0.9
         else h
         for h in taken

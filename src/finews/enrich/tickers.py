@@ -162,6 +162,26 @@ class CompanyIndex:
         folded = _fold(name.strip())
         return self.by_alias.get(folded) or self.by_generic.get(folded)
 
+    def owner(self, company: Company) -> Company:
+        """The listed company a unit belongs to (达摩院 → 阿里巴巴); the company itself when it is one."""
+        seen = {company.name}
+        while company.parent and company.parent in self.by_name and company.parent not in seen:
+            company = self.by_name[company.parent]
+            seen.add(company.name)
+        return company
+
+    def key_of(self, value: str) -> str:
+        """The key every mention of a company is stored under, from any of its tickers or names.
+
+        One company, one key: its first listed ticker (``BABA`` for 09988.HK, ``002594.SZ`` for
+        01211.HK); a unit's key is its owner's. A value the dictionary does not know is its own key.
+        """
+        value = value.strip()
+        if re.fullmatch(r"\d{1,5}\.[Hh][Kk]", value):  # 9988.HK as often as 09988.HK
+            value = f"{int(value[:-3]):05d}.HK"
+        company = self.by_ticker.get(value.upper()) or self.by_ticker.get(value) or self.lookup(value)
+        return self.owner(company).key if company else value
+
     def canonical(self, name: str) -> str:
         """The name an organization is keyed on: units resolve to their parent (达摩院 → 阿里巴巴)."""
         company = self.lookup(name)

@@ -206,7 +206,15 @@ def filter_clauses(filters: SearchFilters, category: Callable[[str], str]) -> tu
         if value:
             clauses.append(
                 f"EXISTS (SELECT 1 FROM mentions m WHERE m.article_id = d.id AND m.kind = '{kind}'"
-                f" AND (m.key = :{kind} OR m.name = :{kind}) AND m.confidence >= 0.6)"
+                f" AND (m.key = :{kind} OR m.key = :{kind}_key OR m.name = :{kind}) AND m.confidence >= 0.6)"
             )
             params[kind] = value
+            params[f"{kind}_key"] = company_key(value) if kind == "company" else value
     return "".join(f" AND {c}" for c in clauses), params
+
+
+def company_key(value: str) -> str:
+    """A company is stored under one key (its first ticker): 09988.HK and 阿里 find BABA's articles."""
+    from ..enrich.tickers import company_index  # the dictionary loads only when a ticker is asked for
+
+    return company_index().key_of(value)
