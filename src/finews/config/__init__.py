@@ -6,7 +6,6 @@ not the validating models (pydantic).
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 DEFAULT_CONFIG_NAME = "finews.toml"
@@ -59,7 +58,8 @@ def __getattr__(name: str) -> Any:
     home = _HOME.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    # __import__, not importlib.import_module: `python -X importtime` lists only imports made this way
+    value = getattr(__import__(f"{__name__}.{home}", fromlist=[name]), name)
     globals()[name] = value  # found once; later look-ups are ordinary attributes
     return value
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, tzinfo
 from ..model import BEIJING, Article
 from .clean import clean_html, clean_title, html_to_text, sanitize
 from .dates import parse_date
-from .markdown import to_markdown
 from .urls import canonical_url
 
 __all__ = ["canonical_url", "clean_html", "clean_title", "html_to_text", "parse_date", "prepare", "sanitize"]
@@ -37,6 +36,8 @@ def prepare(article: Article, *, zone: tzinfo = BEIJING, now: datetime | None = 
     article.published = _aware(article.published, zone)
     article.updated = _aware(article.updated, zone)
     article.fetched_at = article.fetched_at or now or datetime.now(UTC)
+
+    from .markdown import to_markdown  # here, not above: reading the archive (search) needs clean, not Markdown
 
     cleaned = clean_html(article.content_html, article.url or None)
     article.content_html = cleaned.html

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, and_, bindparam, delete, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import aliased
 
 from . import pg
 from .rows import naive_utc
@@ -63,6 +62,8 @@ def _identity(canonical_url: str | None, source: str, guid: str | None) -> str:
 
 
 def recent_fingerprints(engine: Engine, since: datetime) -> Iterator[StoredFingerprint]:
+    from sqlalchemy.orm import aliased  # the ORM takes long to import; commands that only read need none of it
+
     root = aliased(articles)
     query = (
         select(

@@ -13,7 +13,6 @@ SQLite needs none of this: it already allows one writer at a time.
 from __future__ import annotations
 
 from sqlalchemy import Engine, Table, create_engine, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.sql.dml import Insert
 
@@ -51,5 +50,7 @@ def lock_transaction(conn: Connection, key: int) -> None:
 
 def insert(conn: Connection, table: Table) -> Insert:
     """``INSERT`` with the dialect's ``ON CONFLICT`` clauses (both dialects spell them the same way)."""
+    from sqlalchemy.dialects import postgresql, sqlite  # imported by writers only: reading commands start faster
+
     module = postgresql if is_postgres(conn) else sqlite
     return module.insert(table)

@@ -10,17 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, bindparam, create_engine, event, func, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import FinewsError
 from ..model import Article, SaveResult, SourceState
-from . import findings, pg, search
+from . import findings, pg, revision, search
 from .findings import Findings, StoredFingerprint, StoredStory
 from .rows import (
     article_from_row,
@@ -123,11 +119,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision (a no-op when it already is)."""
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
     with engine.begin() as connection:
         pg.lock_transaction(connection, pg.MIGRATE)  # processes starting together migrate once, in turn
+        if revision.is_current(connection):  # the usual case, told without importing Alembic
+            return
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        head = ScriptDirectory.from_config(cfg).get_current_head()
         if MigrationContext.configure(connection).get_current_revision() == head:
             return
         cfg.attributes["connection"] = connection
