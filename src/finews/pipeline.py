@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -134,31 +135,61 @@ def fetch_all(
     active = fetcher or Fetcher(config.fetch, base_dir=config.base_dir)
     if understanding is None:
         understanding = open_understanding(config, archive, now())
-    pool = ThreadPoolExecutor(max_workers=min(config.fetch.workers, len(wanted)), thread_name_prefix="fetch")
+    threads = min(config.fetch.workers, len(wanted))
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="fetch")
     try:
         states = {source.name: archive.source_state(source.name) for source in wanted}
-        futures = {
-            pool.submit(_gather, source, active, archive, states[source.name], config): source for source in wanted
-        }
-        for future in as_completed(futures):
-            source = futures[future]
-            if future.cancelled():
-                continue
+        for source, future in _in_order(
+            wanted,
+            lambda source: pool.submit(_gather, source, active, archive, states[source.name], config),
+            ahead=threads + max(threads, _MIN_AHEAD),
+            stopped=lambda: stop is not None and stop.is_set(),
+        ):
             result = _record(source, future.result(), states[source.name], archive, config, now(), understanding)
             report.sources.append(result)
             if on_done:
                 on_done(result)
-            if stop is not None and stop.is_set() and not report.interrupted:
+            if stop is not None and stop.is_set():
                 report.interrupted = True
-                for pending in futures:
-                    pending.cancel()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         if own_fetcher:
             active.close()
-    order = {source.name: index for index, source in enumerate(wanted)}
-    report.sources.sort(key=lambda r: order[r.name])  # reported as configured, whatever finished first
     return report
+
+
+# Sources gathered beyond the one being saved, at least: a slow source then holds up little
+_MIN_AHEAD = 4
+
+
+def _in_order(
+    wanted: list[SourceConfig],
+    submit: Callable[[SourceConfig], Future[_Gathered]],
+    *,
+    ahead: int,
+    stopped: Callable[[], bool],
+) -> Iterator[tuple[SourceConfig, Future[_Gathered]]]:
+    """Each source's finished gathering, in configuration order, while the next ones download.
+
+    The archive's answer (which report is the first, which article a story starts with) depends on the
+    order articles are saved in, so sources are saved as configured, never as their downloads finish:
+    the same feeds give the same archive with one thread or many. At most ``ahead`` sources are
+    submitted and not yet handed out, so the results waiting behind a slow source stay bounded. Once
+    ``stopped()``, nothing more is started and what was started is still handed out.
+    """
+    queued = iter(wanted)
+    window: deque[tuple[SourceConfig, Future[_Gathered]]] = deque()
+    while True:
+        while len(window) < ahead and not stopped() and (source := next(queued, None)) is not None:
+            window.append((source, submit(source)))
+        if not window:
+            return
+        source, future = window.popleft()
+        if stopped():
+            for _, later in window:
+                later.cancel()  # not started yet: left due for the next run
+        if not future.cancelled():
+            yield source, future
 
 
 def _gather(source: SourceConfig, fetcher: Fetcher, archive: Archive, state: SourceState, config: Config) -> _Gathered:
