@@ -5,11 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from finews.pipeline import fetch_all
+from finews.model import BEIJING, Article
+from finews.pipeline import fetch_all, ingest_articles, open_understanding
+from finews.store import open_archive
 
 from .conftest import make_config
 
@@ -136,3 +139,71 @@ def test_timeouts_and_undecodable_bodies_fail_alone(server, tmp_path, archive):
     assert "cannot connect" in by_name["dead"].error and "127.0.0.1:9" in by_name["dead"].error
     assert by_name["good"].added == 1 and archive.count() == 1
     assert time.monotonic() - started < 5
+
+
+POST = (
+    "近日有用户分享了一起堪称RTX 40系列最惨烈的显卡损坏案例，其RTX 4080 Super显卡因短路故障，PCB板都被直接烧穿一个洞。"
+    "据该用户描述，他在测试平台上安装这块显卡后，GPU几乎立即开始喷火，从拆机后的照片可见，短路发生的区域位于供电模块附近，"
+    "周围的元件已经完全烧毁，维修已无可能。厂商表示将为该用户提供更换服务，并调查故障原因。"
+)
+SIGNED = POST + "编辑：小明"  # the channel's own rewordings of its post: each replaces it
+RETOLD = POST.replace("几乎立即", "马上")
+
+
+def _articles(archive) -> list[tuple[str, str]]:
+    """(link, whole text) of every archived article, linked copies too."""
+    return sorted((a.url, a.content_html or a.summary) for a in archive.iter_articles(linked=True))
+
+
+def test_two_rewordings_of_an_earlier_post_in_one_batch_update_it_once(server, tmp_path, archive):
+    server.routes["/f.xml"] = (200, "application/rss+xml", _feed((1, "显卡短路烧穿PCB", POST)))
+    config = make_config(tmp_path, [{"name": "channel", "url": f"{server.url}/f.xml"}])
+    assert fetch_all(config, archive).added == 1
+    server.routes["/f.xml"] = (
+        200,
+        "application/rss+xml",
+        _feed((2, "显卡短路烧穿PCB", SIGNED), (3, "显卡短路烧穿PCB", RETOLD)),
+    )
+    second = fetch_all(config, archive).sources[0]
+    assert second.ok, second.error
+    assert (second.added, second.updated) == (0, 2)  # as if they had come one by one
+    [(url, text)] = _articles(archive)
+    assert url.startswith("http://news.example.cn/a/3.html") and "马上" in text and "编辑" not in text
+    hits = archive.search("喷火").hits
+    assert [hit.article.url for hit in hits] == [url]
+
+
+def test_an_item_and_its_rewording_in_one_batch_are_one_article(server, tmp_path, archive):
+    server.routes["/f.xml"] = (
+        200,
+        "application/rss+xml",
+        _feed((1, "显卡短路烧穿PCB", POST), (2, "显卡短路烧穿PCB", SIGNED)),
+    )
+    config = make_config(tmp_path, [{"name": "channel", "url": f"{server.url}/f.xml"}])
+    report = fetch_all(config, archive).sources[0]
+    assert report.ok, report.error
+    assert (report.added, report.updated) == (1, 1)
+    [(_url, text)] = _articles(archive)
+    assert "编辑：小明" in text
+    assert len(archive.search("喷火").hits) == 1
+
+
+def test_a_batch_saves_what_its_items_saved_one_by_one_would(tmp_path):
+    def items() -> list[Article]:
+        published = datetime(2026, 3, 1, 9, 0, tzinfo=BEIJING)
+        texts = [POST, SIGNED, "商务部发布出口管制公告，涉及部分稀土相关物项，自发布之日起正式实施。" * 3, RETOLD]
+        return [
+            Article(source="channel", url=f"https://weibo.example/c/{n}", title="显卡短路烧穿PCB", summary=text,
+                    published=published + timedelta(minutes=n))
+            for n, text in enumerate(texts)
+        ]  # fmt: skip
+
+    results = []
+    for name, size in (("batch", 100), ("one-by-one", 1)):
+        config = make_config(tmp_path / name)
+        with open_archive(tmp_path / name / "archive.db") as archive:
+            understanding = open_understanding(config, archive, datetime.now(BEIJING))
+            ingest_articles(items(), archive, batch_size=size, understanding=understanding)
+            results.append(_articles(archive))
+    assert results[0] == results[1]
+    assert len(results[0]) == 2  # the post (in its last wording) and the other news

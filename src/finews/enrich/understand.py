@@ -34,7 +34,6 @@ class Understanding:
     def __init__(self, index: NearDuplicateIndex | None = None, clusterer: StoryClusterer | None = None) -> None:
         self.index = index or NearDuplicateIndex()
         self.clusterer = clusterer or StoryClusterer()
-        self._unsaved_identity: set[str] = set()  # of the last batch's updates (see link_duplicates)
         self._follows: dict[str, str] = {}  # of the last batch: follow-up's identity → its earlier post's
         self._article_ids: dict[str, str] = {}  # identity → archived id, of what the index holds
 
@@ -63,9 +62,7 @@ class Understanding:
 
     def link_duplicates(self, batch: Sequence[Article]) -> None:
         """Fingerprint each article and mark what it replaces or repeats (read by the archive's save)."""
-        # the last batch has been saved since: its fingerprints are in the archive, except for those
-        # that updated an earlier article (saved under that one's identity, so kept here)
-        self.index.release(keep=self._unsaved_identity)
+        self.index.release()  # the last batch has been saved since: its fingerprints are in the archive
         self._follows = {}
         for article in batch:
             verdict = self.index.add(
@@ -86,12 +83,22 @@ class Understanding:
                 continue  # the same article again: the archive's own identity match updates it
             if verdict.action == "update":
                 article.replaces = verdict.target
+                self._take_over(article, verdict.target)
             else:
                 article.repeats = verdict.target
-        self._unsaved_identity = {a.identity for a in batch if a.replaces}
         self.index.trail()
         if len(self._article_ids) > 2 * len(self.index) + 1024:  # forget what the index forgot
             self._article_ids = {k: v for k, v in self._article_ids.items() if k in self.index}
+
+    def _take_over(self, article: Article, target: str) -> None:
+        """File ``article``'s fingerprint as ``target``'s, which it replaces: the archive keeps the two as one
+        article under the earlier identity, so the index holds what a resumed one would (and a later
+        rewording in this batch or the next finds the article the archive has, not an identity it lacks)."""
+        index = self.index
+        fp, root = index.fingerprint(article.identity), index.root(target)
+        index.remove(article.identity)
+        url, guid = ("", target.split(":", 2)[2]) if target.startswith("guid:") else (target, "")
+        index.insert(target, fp, source=article.source, url=url, guid=guid, root=root)
 
     def describe(self, changed: Sequence[Article]) -> list[Findings]:
         """Story, mentions and moves of each saved (new or changed) article."""

@@ -12,6 +12,8 @@ SQLite needs none of this: it already allows one writer at a time.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import Engine, Table, create_engine, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.sql.dml import Insert
@@ -46,6 +48,14 @@ def lock_transaction(conn: Connection, key: int) -> None:
     """Hold the advisory ``key`` until this transaction ends (a no-op on SQLite)."""
     if is_postgres(conn):
         conn.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": NAMESPACE, "key": key})
+
+
+def now(conn: Connection) -> datetime:
+    """The time to stamp a write with, as naive UTC: PostgreSQL's clock, the one all its writers share, so
+    the order of ``changed_at`` is the order of the (serialized) saves whichever machine made them."""
+    if is_postgres(conn):
+        return conn.execute(text("SELECT timezone('UTC', clock_timestamp())")).scalar_one()
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def insert(conn: Connection, table: Table) -> Insert:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -150,45 +150,51 @@ class SQLArchive:
 
     # -- articles ---------------------------------------------------------------------------
     def save(self, batch: Sequence[Article]) -> SaveResult:
+        """Save a batch as if its articles came one by one: a later one updates (or replaces) the row an
+        earlier one of the batch was saved to, and each row changed is reported once, in its last state."""
         result = SaveResult()
-        now = datetime.now(UTC).replace(tzinfo=None)
         try:
             with self.engine.begin() as conn:
                 pg.lock_transaction(conn, pg.WRITE)  # see pg.py: concurrent saves of one article stay one row
+                now = pg.now(conn)
+                saved = _Saved()
                 for start in range(0, len(batch), _BATCH):
-                    self._save_chunk(conn, batch[start : start + _BATCH], now, result)
+                    self._save_chunk(conn, batch[start : start + _BATCH], now, result, saved)
         except SQLAlchemyError as exc:
             raise StorageError(f"{self.label}: cannot save articles: {getattr(exc, 'orig', None) or exc}") from None
         return result
 
-    def _save_chunk(self, conn: Connection, chunk: Sequence[Article], now: datetime, result: SaveResult) -> None:
+    def _save_chunk(
+        self, conn: Connection, chunk: Sequence[Article], now: datetime, result: SaveResult, saved: _Saved
+    ) -> None:
         """Look up the whole chunk in two queries, then insert and update in two executemany calls.
 
         Per-article statements cost about 2 ms each on SQLite (building and caching each statement);
         batched, a chunk of 500 costs a few milliseconds more than its rows.
         """
         by_url, by_guid = self._existing(conn, chunk)
-        related = self._by_identity(conn, {a.replaces or a.repeats for a in chunk} - {None})
+        related = self._by_identity(conn, {a.replaces or a.repeats for a in chunk} - {None} - saved.rows.keys())
         taken = self._taken_slugs(conn, chunk)
         inserts: list[_Row] = []
-        updates: list[dict[str, Any]] = []
+        updates: dict[int, dict[str, Any]] = {}  # one per row, however many articles of the chunk change it
         owners: list[tuple[Article, _Row]] = []
-        changed_before = len(result.changed)
+        changed: dict[int, Article] = {}  # of the rows this chunk changes (by id(row)), the last article saved
         for article in chunk:
             article.content_hash = content_hash(article)
             row = by_url.get(article.canonical_url) if article.canonical_url else None
             if row is None and article.guid:
                 row = by_guid.get((article.source, article.guid))
             values = row_values(article)
-            earlier = related.get(article.replaces) if article.replaces else None
-            if row is None and earlier is not None and earlier.source == article.source and earlier.id is not None:
+            earlier = saved.find(article.replaces, related) if article.replaces else None
+            if row is None and earlier is not None and earlier.source == article.source:
                 # the source retitled or reworded its story: one article, updated, keeping its identity and post
                 row = earlier
                 values = {k: v for k, v in values.items() if k not in ("canonical_url", "guid")}
+            row = saved.same(row)
             if row is None:
                 slug = pick_slug(article, taken)
                 taken.add(slug)
-                first = related.get(article.repeats) if article.repeats else None
+                first = saved.find(article.repeats, related) if article.repeats else None
                 if first is not None and first.source != article.source:
                     values["duplicate_of"] = first.root
                     result.linked += 1
@@ -200,7 +206,7 @@ class SQLArchive:
                 if article.guid:
                     by_guid[(article.source, article.guid)] = row
                 result.added += 1
-                result.changed.append(article)
+                changed[id(row)] = article
             elif row.source != article.source:
                 result.duplicates += 1
             elif row.content_hash == article.content_hash:
@@ -212,24 +218,31 @@ class SQLArchive:
                 if row.pending is not None:  # inserted earlier in this chunk: insert the newer values instead
                     row.pending.update(values)
                 else:
-                    updates.append({**values, "b_id": row.id})
-                    result.updated += 1
-                    result.changed.append(article)
+                    updates.setdefault(id(row), {"b_id": row.id}).update(values)
+                result.updated += 1
+                changed.pop(id(row), None)
+                changed[id(row)] = article  # reported once, in its last state, where it last changed
                 row.content_hash = article.content_hash
             article.slug = row.slug
             owners.append((article, row))
+            saved.rows[article.identity] = row
         if inserts:
             statement = articles.insert().returning(articles.c.id, sort_by_parameter_order=True)
             ids = conn.execute(statement, [row.pending for row in inserts]).scalars().all()
             for row, new_id in zip(inserts, ids, strict=True):
                 row.id, row.pending = new_id, None
+                saved.by_id[new_id] = row
         if updates:
-            for shape in _same_keys(updates):
+            for shape in _same_keys(list(updates.values())):
                 conn.execute(articles.update().where(articles.c.id == bindparam("b_id")), shape)
         for article, row in owners:
             article.id = row.id
             article.duplicate_of = row.duplicate_of
-        search.update_index(conn, result.changed[changed_before:])
+        for key, article in changed.items():
+            saved.changed.pop(key, None)  # changed by an earlier chunk too: reported where it last changed
+            saved.changed[key] = article
+        result.changed[:] = saved.changed.values()
+        search.update_index(conn, list(changed.values()))
 
     def _by_identity(self, conn: Connection, identities: set[str | None]) -> dict[str, _Row]:
         """Rows for article identities (canonical URL, or ``guid:<source>:<guid>``)."""
@@ -383,6 +396,24 @@ class SQLArchive:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass
+class _Saved:
+    """What one save has written so far, so its later articles meet the rows its earlier ones wrote."""
+
+    rows: dict[str, _Row] = field(default_factory=dict)  # by the identity of each article saved
+    by_id: dict[int, _Row] = field(default_factory=dict)  # one object per archived row, whichever lookup found it
+    changed: dict[int, Article] = field(default_factory=dict)  # by id(row): the last article saved to each row
+
+    def same(self, row: _Row | None) -> _Row | None:
+        if row is None or row.id is None:
+            return row
+        return self.by_id.setdefault(row.id, row)
+
+    def find(self, identity: str, archived: dict[str, _Row]) -> _Row | None:
+        """The row an article of this identity is in: saved by this batch, else as archived before it."""
+        return self.same(self.rows.get(identity) or archived.get(identity))
 
 
 @dataclass
