@@ -129,3 +129,35 @@ def labeled_articles(reference: Path, corpora: Path) -> dict[str, Article]:
     for name in ("jekyll-eastmoney-post.md", "hexo-36kr-post.md"):
         articles[f"reference:{name}"] = reference_article(reference, name)
     return articles
+
+
+MENTIONS = Path(__file__).resolve().parent.parent / "data" / "entity_mentions.jsonl"
+
+
+def load_mention_judgments(split: str | None = None) -> list[dict]:
+    """Mentions sampled from the niles feeds and judged by reading them: ``correct`` says whether the span
+    names a person (or the company its key says). Rows carry ``"split"``: ``"tuning"`` (the rules were
+    changed after reading them) or ``"heldout"`` (a later sample with another seed, judged after the last change)."""
+    rows = [json.loads(line) for line in MENTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if split is None or r["split"] == split]
+
+
+def mention_precision(judged: list[dict], articles: dict[str, Article], kind: str) -> tuple[int, int]:
+    """(right, output): of the judged spans the extractor still gives as confident ``kind`` mentions, how many
+    were judged right. Spans it no longer gives are left out (they are the extractor's recall, not its precision)."""
+    from finews.enrich.entities import CONFIDENT, extract_mentions
+
+    by_article: dict[str, set[tuple[str, int, int]]] = {}
+    right = output = 0
+    for row in judged:
+        if row["kind"] != kind or row["article"] not in articles:
+            continue
+        if row["article"] not in by_article:
+            found = extract_mentions(articles[row["article"]])
+            by_article[row["article"]] = {
+                (m.field, m.start, m.end) for m in found if m.kind == kind and m.confidence >= CONFIDENT
+            }
+        if (row["field"], row["start"], row["end"]) in by_article[row["article"]]:
+            output += 1
+            right += bool(row["correct"])
+    return right, output

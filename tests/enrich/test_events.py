@@ -1,7 +1,7 @@
 import time
 from datetime import datetime
 
-from finews.enrich.events import ExecutiveMove, extract_moves, merge_moves
+from finews.enrich.events import ExecutiveMove, extract_moves, merge_moves, real_organization
 from finews.model import BEIJING, Article
 
 from .labeled import labeled_articles, load_labels, reference_article, score
@@ -36,15 +36,15 @@ def test_labeled_set_precision_recall(reference, corpora) -> None:
     tuning = score(load_labels("tuning"), articles, extract_moves)
     heldout = score(load_labels("heldout"), articles, extract_moves)
     assert tuning.gold >= 60 and heldout.gold >= 30
-    # tuning measured 0.962 / 0.785 (51 of 65): the rules were written reading these articles, so
+    # tuning measured 0.983 / 0.892 (58 of 65): the rules were written reading these articles, so
     # the floors only catch regressions, about three moves of slack
-    assert tuning.precision >= 0.9, tuning
-    assert tuning.recall >= 0.74, tuning
+    assert tuning.precision >= 0.93, tuning
+    assert tuning.recall >= 0.84, tuning
     assert tuning.dated_right >= 0.85 * tuning.dated, tuning
     # held-out measured 0.75 / 0.29 (12 of 16 predicted, 41 labeled): the honest figure. Most misses
     # are moves a pattern cannot see (tables, 离开 with no object, a name glossed in Latin and then
     # reused in Chinese); floors leave one or two moves of slack on a small sample
-    assert heldout.precision >= 0.6, heldout
+    assert heldout.precision >= 0.7, heldout
     assert heldout.recall >= 0.24, heldout
 
 
@@ -103,3 +103,36 @@ def test_bad_input_is_bounded() -> None:
         start = time.perf_counter()
         assert isinstance(extract_moves(Article(source="s", url="u", title="", content_html=f"<p>{text}</p>")), list)
         assert time.perf_counter() - start < 60
+
+
+def test_rows_after_a_header_two_scripts_and_the_articles_month() -> None:
+    when = datetime(2026, 2, 27, 9, tzinfo=BEIJING)
+    text = (
+        "<p>今日，马斯克旗下xAI的联合创始人托比·波伦宣布离职。</p><p>目前已经离职的3人相关信息如下：</p>"
+        "<p>Toby Pohlen（2026年2月27日）：最新一位宣布离职的联合创始人。</p>"
+        "<p>Jimmy Ba（2026年2月11日）：多伦多大学教授。</p><p>Christian Szegedy（2025年2月）：前Google资深科学家。</p>"
+    )
+    article = Article(source="s", url="u", title="xAI又一创始人离职", published=when, content_html=text)
+    found = {m.person: m.when for m in extract_moves(article)}
+    # 托比·波伦 and Toby Pohlen leave xAI the same day in one article: one person
+    assert found == {"托比·波伦": "2026-02-27", "Jimmy Ba": "2026-02-11", "Christian Szegedy": "2025-02"}
+    (move,) = extract_moves(Article(source="s", url="u", title="t", published=when, summary="腾讯副总裁张三已离职。"))
+    assert move.when == "2026-02"  # no time phrase: the article's month bounds it
+
+
+def test_destination_in_the_next_sentence_and_a_carried_subject() -> None:
+    when = datetime(2022, 1, 5, tzinfo=BEIJING)
+    text = "2018年，谷歌副总裁、首席科学家李飞飞辞职重返学术界。担任斯坦福大学以人为本人工智能研究院联合主任。"
+    (move,) = extract_moves(Article(source="s", url="u", title="t", published=when, summary=text))
+    assert (move.person, move.org_key, move.destination) == ("李飞飞", "谷歌", "斯坦福大学")
+    text = "钉钉副总裁、AI产品负责人马锐拉发表长文，宣布自己已于5月中旬正式离职。"
+    (move,) = extract_moves(Article(source="s", url="u", title="t", published=when, summary=text))
+    assert (move.person, move.org_key) == ("马锐拉", "阿里巴巴")
+
+
+def test_organizations_are_names_not_sentence_pieces() -> None:
+    text = "招商蛇口已将其浙江公司总经理王强调离，王强已离职。"
+    moves = extract_moves(Article(source="s", url="u", title="t", summary=text))
+    assert all("已将其" not in m.org for m in moves)
+    assert real_organization("阿里巴巴") and real_organization("斯坦福大学")
+    assert not real_organization("招商蛇口已将其浙江公司") and not real_organization("这家公司")

@@ -123,6 +123,8 @@ def find_companies(text: str, links: dict[str, tuple[str, str]] | None = None, f
     for start, end, company in index.find(text):
         if end - start <= 3 and not text[start].isascii() and _splits_word(text, start, end):
             continue  # 伊利 inside 伊利诺伊大学
+        if _in_address(text, start, end) or _BYTES_BEFORE.match(text, max(0, start - 1)):
+            continue  # https://weibo.com/…, 数兆字节: a host name and a unit, not the company
         # a unit (达摩院, 抖音) is keyed and named as the company it belongs to: one company, one page
         owner = index.owner(company)
         ticker = owner.tickers[0] if owner.tickers else ""
@@ -155,6 +157,18 @@ def _linked(text: str, start: int, end: int, anchor: str, code: str, kind: str, 
     confidence = 0.3 if _splits_word(text, start, end) or _everyday_word(anchor) else (0.9 if company else 0.75)
     return Mention("company", anchor, start, end, owner.key if owner else code, confidence, field, "annotation",
                    owner.name if owner else code)  # fmt: skip
+
+
+_BYTES_BEFORE = re.compile(r"[千兆吉太拍百万]字节")
+
+
+def _in_address(text: str, start: int, end: int) -> bool:
+    """A Latin name inside a web or mail address (baijiahao.baidu.com, weibo.com/…)."""
+    if not text[start].isascii():
+        return False
+    return (start > 0 and text[start - 1] in "./@") or (
+        end < len(text) - 1 and text[end] == "." and text[end + 1].isalpha()
+    )
 
 
 def _everyday_word(word: str) -> bool:

@@ -17,7 +17,7 @@ from datetime import date
 from ..model import Article
 from .entities import article_fields
 from .people import ARRIVE_WORDS, DEPART_WORDS, PersonHit, find_people
-from .tickers import company_index
+from .tickers import company_index, real_organization
 from .timeexpr import DateExpr, DateResolver
 
 _DEPART = re.compile(DEPART_WORDS)
@@ -178,8 +178,8 @@ def _moves_in(
             if not departing and not (person.former or from_org or person.key in context.formers):
                 continue
             dest = _destination(sentence, trig.end() if departing else trig.start(), org)
-            if departing and not dest:
-                dest = _next_destination(following, org)
+            if departing and (not dest or dest in _VAGUE_DESTINATIONS):  # 重返学术界。担任斯坦福大学…
+                dest = _next_destination(following, org) or dest
             when = _when(dates, t_start)
             done.add(person.key)
             yield ExecutiveMove(
@@ -194,6 +194,9 @@ def _moves_in(
                 evidence=sentence.strip(),
                 confidence=0.9 if person.role else 0.7,
             )
+
+
+_VAGUE_DESTINATIONS = {"学术界", "学界", "学校", "高校", "创业", "业界", "产业界"}
 
 
 def _month(day: date) -> str:
@@ -262,18 +265,6 @@ def _next_destination(following: str, org: str) -> str:
 _ORG_NAME = re.compile(
     r"[\u4e00-\u9fffA-Za-z0-9]{2,16}?(?:公司|集团|大学|研究院|研究所|实验室|银行|证券|基金|科技|学院|医院)"
 )
-# what an organization's name never holds: verbs, pronouns and particles (招商蛇口已将其浙江公司)
-_NOT_IN_ORG = re.compile(r"[已将其把被了这那他她它们此该]|正在|表示|宣布|通过|曾经|目前|之后|以来|我们")
-
-
-def real_organization(name: str) -> bool:
-    """Whether ``name`` reads as an organization's name rather than a piece of a sentence."""
-    name = name.strip()
-    if not name or len(name) > 30:
-        return False
-    if company_index().lookup(name) is not None:
-        return True
-    return not _NOT_IN_ORG.search(name) and not re.fullmatch(r"[\d\W_]+", name)
 
 
 def _one_script(moves: list[ExecutiveMove]) -> list[ExecutiveMove]:

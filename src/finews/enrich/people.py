@@ -50,7 +50,10 @@ _TRANSLIT = set(
     "根古圭哈海汉豪赫黑亨洪胡华怀惠霍基吉加贾杰捷金卡凯坎康考柯科克肯库夸拉莱赖兰朗劳勒雷蕾黎里理利莉丽连琳林卢鲁"
     "路伦罗洛吕马玛迈麦曼梅门蒙米密明莫姆穆纳娜奈南内妮尼宁纽努诺欧帕潘庞佩皮珀普奇齐乔切钦琼丘萨塞桑瑟森沙莎尚舍"
     "施史斯松苏索塔泰坦汤唐陶特提汀图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休许雅亚扬耶伊因英尤约泽扎詹朱兹佐茨克珀"
+    "夫什顿冯山琪瑞奎圣丝薇娅娃雯翠珊韩哲恰楚崔舒蒲霍盖歇肖翰桑柏蓓芙莱芭茜娅蒂黛妮露婭徳昆罕思默历"
 )
+# what a dotted name runs into but never ends with: 甘古利博士, 阿特伍德表示
+_NAME_TAIL = re.compile(r"(?:博士|先生|女士|教授|院士|夫人|小姐|博(?=士))$")
 _DOTS = "·・•‧⋅∙"
 _TITLE = (
     r"(?:联合创始人|创始人|执行董事长|副董事长|董事长|董事会主席|副主席|主席|首席[\u4e00-\u9fff]{1,6}?官|首席[\u4e00-\u9fff]{0,4}科学家"
@@ -63,8 +66,8 @@ _TITLE_END = re.compile(rf"(?:{_TITLE})$")
 # a name that does not end in a function word (王刚已离职 must give 王刚, not 王刚已)
 _NAME_AFTER_TITLE = re.compile(
     rf"(?P<title>{_TITLE})(?P<name>(?:{'|'.join(_SURNAMES_2)}|[{''.join(_SURNAMES_1)}])"
-    r"[\u4e00-\u9fff](?:[^\W\d_a-zA-Z已也于在将的曾称说等和与及则就都便亦还又宣表透指回离辞卸加出任被是为对向从此兼担共]"
-    r"(?=[已也于在将的曾称说等和与及则就都便亦还又宣表透指回离辞卸加出任被是为对向从，。、（(“”；：\s]))?)"
+    r"[\u4e00-\u9fff](?:[^\W\d_a-zA-Z已也于在将的曾称说等和与及则就都便亦还又宣表透指回离辞卸加出任被是为对向从此兼担共发]"
+    r"(?=[已也于在将的曾称说等和与及则就都便亦还又宣表透指回离辞卸加出任被是为对向从博先女教发，。、（(“”；：\s]))?)"
 )
 _SURNAME_RE = rf"(?:{'|'.join(_SURNAMES_2)}|[{''.join(_SURNAMES_1)}])"
 # 吴宇怀（Tony Wu）: a Chinese name glossed with its Latin one
@@ -281,6 +284,17 @@ def _common_word(word: str) -> bool:
     return tag is not None and not tag.startswith("nr") and lexicon().freq(word) >= COMMON_WORD_FREQ
 
 
+def _starts_inside_word(text: str, start: int) -> bool:
+    """True when the character before joins the name's first one in a dictionary word (基金会 → 金会)."""
+    lo = max(0, start - 3)
+    offset = lo
+    for word in lexicon().cut(text[lo : start + 2], hmm=False):
+        if offset < start < offset + len(word):
+            return len(word) > 1 and lexicon().freq(word) >= COMMON_WORD_FREQ
+        offset += len(word)
+    return False
+
+
 def _ends_inside_word(text: str, start: int, end: int) -> bool:
     """True when the dictionary's segmentation of the name and what follows joins its last character
     to the next ones (和技 in 和技术委员会): a fragment of words, not a name."""
@@ -323,7 +337,10 @@ def find_people(text: str) -> list[PersonHit]:
                 cands.append(_with_context(text, offset, offset + len(word), word, 0.5))
             offset += len(word)
     for m in _NAME_BEFORE_ALIAS.finditer(text):
-        cands.append(_with_context(text, m.start("name"), m.end("name"), m["name"], 0.8))
+        # 基金会（Electronic Frontier Foundation）: neither side is a name
+        latin = m[0][len(m["name"]) + 1 : -1]
+        if latin_person(latin, titled=True) and not _starts_inside_word(text, m.start("name")):
+            cands.append(_with_context(text, m.start("name"), m.end("name"), m["name"], 0.8))
     for m in _NAME_BEFORE_EXIT.finditer(text):
         cands.append(_with_context(text, m.start("name"), m.end("name"), m["name"], 0.6))
     for m in re.finditer(rf"[{_DOTS}]", text):
@@ -332,8 +349,12 @@ def find_people(text: str) -> list[PersonHit]:
             start -= 1
         while end < len(text) and (text[end] in _TRANSLIT or (text[end] in _DOTS and end + 1 < len(text))):
             end += 1
+        while start < m.start() - 1 and _starts_inside_word(text, start):
+            start += 1  # 法国总理弗朗索瓦·巴鲁: 理 belongs to 总理
+        if end < len(text) and text[end] == "士" and text[end - 1] == "博":
+            end -= 1
         if m.start() - start >= 1 and end - m.end() >= 1:
-            name = text[start:end].strip(_DOTS)
+            name = _NAME_TAIL.sub("", text[start:end].strip(_DOTS))
             cands.append(_with_context(text, start, start + len(name), name, 0.8))
     glossed = _glosses(text, cands)
     for m in _LATIN_NAME.finditer(text):
@@ -462,6 +483,30 @@ def _split_org(head: str) -> tuple[str, str]:
     return "", head
 
 
+_ORG_AFTER = re.compile(r"(?:公司|集团|基金会|大学|实验室|研究院|研究中心|银行|财团|控股|医院|学院|协会|通讯社|通社)")
+
+
+@cache
+def _not_people() -> frozenset[str]:
+    return frozenset(_data_lines("not_people.txt"))
+
+
+def _not_a_person(text: str, hit: PersonHit) -> bool:
+    """诺斯罗普·格鲁曼公司, 欧姆龙集团, 服务卫星, 史蒂夫·赫夫曼 cut short: a span that is no one's whole name."""
+    if hit.name in _not_people() or hit.key in _not_people():
+        return True
+    if _ORG_AFTER.match(text, hit.end) or any(c in _DOTS for c in text[hit.end : hit.end + 3]):
+        return True  # 吉列尔莫·劳奇 cut to 吉列
+    if hit.start > 0 and text[hit.start - 1] in _DOTS and not any(c in _DOTS for c in hit.name):
+        return hit.name not in known_people()[1]
+    if hit.name.isascii() or hit.name in known_people()[1] or any(c in _DOTS for c in hit.name):
+        return False
+    if hit.name[-1] in "社宫局院部所会厅处委署" or (hit.confidence < 0.9 and _common_word(hit.name)):
+        return True  # 彭博社, 白宫, 服务卫星
+    # 熊水龙 cut to 熊水, 泽连斯基 to 连斯基, 于本周 read as 于本
+    return _ends_inside_word(text, hit.start, hit.end) or _starts_inside_word(text, hit.start)
+
+
 def _resolve(text: str, cands: list[PersonHit], tagged: set[str], glossed: dict[str, str]) -> list[PersonHit]:
     """Overlaps go to the most confident, then longest; a dotted name's last part alone refers back to it."""
     cands.sort(key=lambda h: (-h.confidence, -(h.end - h.start), h.start))
@@ -471,6 +516,8 @@ def _resolve(text: str, cands: list[PersonHit], tagged: set[str], glossed: dict[
         if any(used[hit.start : hit.end]):
             continue
         if hit.name in company_index().by_alias or company_index().lookup(hit.name):
+            continue
+        if _not_a_person(text, hit):
             continue
         taken.append(hit)
         used[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
@@ -497,6 +544,7 @@ def _resolve(text: str, cands: list[PersonHit], tagged: set[str], glossed: dict[
     aliases = {**surnames, **glossed}
     known = known_people()[1]
     taken = [replace(h, key=aliases.get(h.name) or known.get(h.name) or h.key) for h in taken]
+    taken = [h for h in taken if not _not_a_person(text, h)]
     taken.sort(key=lambda h: h.start)
     counts: dict[str, int] = {}
     for hit in taken:

@@ -274,3 +274,17 @@ def company_index() -> CompanyIndex:
             )
         )
     return CompanyIndex(companies)
+
+
+# what an organization's name never holds: verbs, pronouns and particles (招商蛇口已将其浙江公司)
+_NOT_IN_ORG = re.compile(r"[已将其把被了这那他她它们此该]|正在|表示|宣布|通过|曾经|目前|之后|以来|我们")
+
+
+def real_organization(name: str) -> bool:
+    """Whether ``name`` reads as an organization's name rather than a piece of a sentence."""
+    name = name.strip()
+    if not name or len(name) > 30:
+        return False
+    if company_index().lookup(name) is not None:
+        return True
+    return not _NOT_IN_ORG.search(name) and not re.fullmatch(r"[\d\W_]+", name)

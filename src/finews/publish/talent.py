@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from ..enrich.tickers import real_organization
+
 BAR_WIDTH, GAP, HEIGHT, LABEL = 28, 8, 160, 40
 
 
@@ -18,8 +20,12 @@ class Bar:
 
 
 def organizations_chart(moves: list[dict], top: int = 12) -> dict[str, object]:
-    """Departures per organization left, largest first: bar geometry for the template's SVG."""
-    counts = Counter(m["org_key"] or m["org"] for m in moves).most_common(top)
+    """Departures per organization left, largest first: bar geometry for the template's SVG.
+
+    Archives written before organizations were checked can hold a piece of a sentence as one
+    (招商蛇口已将其浙江公司); such a move stays in the table but draws no bar."""
+    named = (m["org_key"] or m["org"] for m in moves)
+    counts = Counter(org for org in named if org and real_organization(org)).most_common(top)
     peak = max((c for _, c in counts), default=1)
     bars = []
     for index, (org, count) in enumerate(counts):

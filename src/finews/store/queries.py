@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, distinct, func, literal, or_, select
+from sqlalchemy import Engine, Select, case, distinct, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..model import Article
@@ -210,7 +210,14 @@ def confident_mentions(engine: Engine, *, min_confidence: float = CONFIDENT) -> 
         .select_from(joined)
         .where(*_confident(None, min_confidence))
         .group_by(mentions.c.article_id, mentions.c.kind, mentions.c.key)
-        .order_by(mentions.c.article_id, mentions.c.kind, mentions.c.key)
+        # most salient first (named in the title, then named most often): article pages show the first few
+        .order_by(
+            mentions.c.article_id,
+            func.min(case((mentions.c.field == "title", 0), else_=1)),
+            func.count().desc(),
+            mentions.c.kind,
+            mentions.c.key,
+        )
     )
     found: dict[int, list[tuple[str, str, str]]] = {}
     with engine.connect() as conn:
