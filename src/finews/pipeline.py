@@ -309,23 +309,31 @@ def _failed(
 def _save(batch: list[Article], archive: Archive, understanding: Understanding | None) -> SaveResult:
     """Link near-duplicates, save, then record what the saved articles are about.
 
-    Understanding is an addition: if it breaks on some text, the articles are still saved, unlinked.
+    With understanding, all of it is one turn of the archive's understanding lock, after taking in what
+    other processes saved since this one last looked: workers sharing one archive then decide as one
+    process would, whichever of them fetched a report first. Understanding is an addition: if it
+    breaks on some text, the articles are still saved, unlinked.
     """
-    if understanding is not None:
+    if understanding is None:
+        return archive.save(batch)
+    with archive.understanding_turn():
         try:
+            understanding.catch_up(archive)  # type: ignore[arg-type]
             understanding.link_duplicates(batch)
         except Exception:
             log.exception("near-duplicate detection failed; saving the batch unlinked")
             for article in batch:
                 article.replaces = article.repeats = None
-    saved = archive.save(batch)
-    if understanding is not None and saved.changed:
-        try:
-            findings = understanding.describe(saved.changed)
-        except Exception:
-            log.exception("stories and entities failed for a batch; its articles are saved without them")
-            return saved
-        archive.save_findings(findings)
+        saved = archive.save(batch)
+        if saved.changed:
+            try:
+                findings = understanding.describe(saved.changed)
+            except Exception:
+                log.exception("stories and entities failed for a batch; its articles are saved without them")
+                findings = None
+            if findings is not None:
+                archive.save_findings(findings)
+        understanding.caught_up(archive)  # type: ignore[arg-type]
     return saved
 
 

@@ -36,12 +36,14 @@ class Understanding:
         self.clusterer = clusterer or StoryClusterer()
         self._follows: dict[str, str] = {}  # of the last batch: follow-up's identity → its earlier post's
         self._article_ids: dict[str, str] = {}  # identity → archived id, of what the index holds
+        self._mark: datetime | None = None  # the archive's latest change this process has taken in
 
     @classmethod
     def resume(cls, archive: SQLArchive, now: datetime) -> Understanding:
         """The index of the recent window and the stories still open, as the archive holds them."""
         # the index reads the fingerprints it released back from the archive
         understanding = cls(NearDuplicateIndex(stored=getattr(archive, "fingerprints", None)))
+        understanding._mark = archive.change_mark()  # what is saved while this reads is taken in by catch_up
         window = understanding.index.settings.window_days or 14.0
         for stored in archive.recent_fingerprints(now - timedelta(days=window)):
             try:
@@ -59,6 +61,32 @@ class Understanding:
         for story in archive.recent_stories(since):
             understanding.clusterer.restore(str(story.id), story.state, [str(m) for m in story.members])
         return understanding
+
+    def catch_up(self, archive: SQLArchive) -> int:
+        """Take in what other processes saved since this one last looked, as :meth:`resume` would have read
+        it: their articles' fingerprints and the stories those joined. Run in the archive's
+        :meth:`~finews.store.sql.SQLArchive.understanding_turn`, so several workers decide alike."""
+        changes = archive.changed_since(self._mark)
+        index, clusterer = self.index, self.clusterer
+        for stored in changes.fingerprints:
+            try:
+                fp = Fingerprint.from_bytes(stored.fingerprint)
+            except ValueError:  # written by another version of the fingerprinting
+                continue
+            root = stored.root if stored.root in index else stored.identity
+            index.insert(stored.identity, fp, source=stored.source, url=stored.url, guid=stored.guid, root=root)
+            if stored.article_id is not None:
+                self._article_ids[stored.identity] = str(stored.article_id)
+        for story in changes.stories:
+            if str(story.id) in clusterer.stories:
+                clusterer.forget(str(story.id))
+            clusterer.restore(str(story.id), story.state, [str(m) for m in story.members])
+        self._mark = changes.mark
+        return len(changes.fingerprints)
+
+    def caught_up(self, archive: SQLArchive) -> None:
+        """This process's own batch is saved: the archive holds nothing it has not taken in."""
+        self._mark = archive.change_mark()
 
     def link_duplicates(self, batch: Sequence[Article]) -> None:
         """Fingerprint each article and mark what it replaces or repeats (read by the archive's save)."""
@@ -89,6 +117,16 @@ class Understanding:
         self.index.trail()
         if len(self._article_ids) > 2 * len(self.index) + 1024:  # forget what the index forgot
             self._article_ids = {k: v for k, v in self._article_ids.items() if k in self.index}
+
+    def _take_over(self, article: Article, target: str) -> None:
+        """File ``article``'s fingerprint as ``target``'s, which it replaces: the archive keeps the two as one
+        article under the earlier identity, so the index holds what a resumed one would (and a later
+        rewording in this batch or the next finds the article the archive has, not an identity it lacks)."""
+        index = self.index
+        fp, root = index.fingerprint(article.identity), index.root(target)
+        index.remove(article.identity)
+        url, guid = ("", target.split(":", 2)[2]) if target.startswith("guid:") else (target, "")
+        index.insert(target, fp, source=article.source, url=url, guid=guid, root=root)
 
     def _take_over(self, article: Article, target: str) -> None:
         """File ``article``'s fingerprint as ``target``'s, which it replaces: the archive keeps the two as one

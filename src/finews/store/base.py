@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from ..model import Article, SaveResult, SourceState
 
 if TYPE_CHECKING:
+    from .changes import Changes
     from .findings import Findings, StoredFingerprint, StoredStory
 
 
@@ -39,6 +41,18 @@ class Archive(Protocol):
 
     def fingerprints(self, identities: Sequence[str]) -> dict[str, bytes]:
         """The stored near-duplicate fingerprints of the articles with these identities."""
+        ...
+
+    def understanding_turn(self) -> AbstractContextManager[None]:
+        """Decide and save one batch at a time across processes (a no-op where only one process writes)."""
+        ...
+
+    def change_mark(self) -> datetime | None:
+        """The latest ``changed_at``: where :meth:`changed_since` picks up."""
+        ...
+
+    def changed_since(self, mark: datetime | None) -> Changes:
+        """Articles (with fingerprints) changed after ``mark``, and their stories."""
         ...
 
     def save_findings(self, batch: Sequence[Findings]) -> None:

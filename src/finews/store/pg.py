@@ -12,6 +12,8 @@ SQLite needs none of this: it already allows one writer at a time.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, Table, create_engine, text
@@ -23,6 +25,7 @@ NAMESPACE = 0x66696E  # "fin"
 MIGRATE = 1  # one process migrates; the others wait, then find the schema current
 WRITE = 2  # one write transaction (save, findings, source state) at a time
 WRITER = 3  # the session lock of `finews run` / `finews fetch` (see lock.py)
+UNDERSTAND = 4  # one batch decided (near-duplicates, stories) and saved at a time (see changes.py)
 
 
 def is_postgres(bind: Connection | Engine) -> bool:
@@ -48,6 +51,23 @@ def lock_transaction(conn: Connection, key: int) -> None:
     """Hold the advisory ``key`` until this transaction ends (a no-op on SQLite)."""
     if is_postgres(conn):
         conn.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": NAMESPACE, "key": key})
+
+
+@contextmanager
+def session_lock(engine: Engine, key: int) -> Iterator[None]:
+    """Hold the advisory ``key`` on a connection of its own while the block runs (a no-op on SQLite, whose
+    writers are one process). The block's own transactions come and go; a dead process's lock is freed."""
+    if not is_postgres(engine):
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:ns, :key)"), {"ns": NAMESPACE, "key": key})
+        conn.commit()  # no transaction left open while the block runs
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:ns, :key)"), {"ns": NAMESPACE, "key": key})
+            conn.commit()
 
 
 def now(conn: Connection) -> datetime:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import FinewsError
 from ..model import Article, SaveResult, SourceState
-from . import findings, pg, revision, search
+from . import changes, findings, pg, revision, search
 from .findings import Findings, StoredFingerprint, StoredStory
 from .rows import (
     article_from_row,
@@ -346,6 +347,16 @@ class SQLArchive:
 
     def fingerprints(self, identities: Sequence[str]) -> dict[str, bytes]:
         return findings.fingerprints(self.engine, identities)
+
+    def understanding_turn(self) -> AbstractContextManager[None]:
+        """This process's turn to decide and save a batch: one at a time across every process (see changes.py)."""
+        return pg.session_lock(self.engine, pg.UNDERSTAND)
+
+    def change_mark(self) -> datetime | None:
+        return changes.change_mark(self.engine)
+
+    def changed_since(self, mark: datetime | None) -> changes.Changes:
+        return changes.changed_since(self.engine, mark)
 
     def save_findings(self, batch: Sequence[Findings]) -> None:
         try:
