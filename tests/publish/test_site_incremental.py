@@ -87,7 +87,7 @@ def test_story_sections_and_removed_articles_follow_the_archive(tmp_path):
     site = tmp_path / "site"
     articles = _articles(8)
     build_site(articles, config, site)
-    assert "相关报道" in (site / "a/0.html").read_text(encoding="utf-8")
+    assert "同一事件" in (site / "a/0.html").read_text(encoding="utf-8")
     joined = [replace(a, story_id=1) if a.slug == "7" else a for a in articles]
     report = build_site(joined, config, site)
     assert report.rendered == 1  # article 7; articles 0 and 5 only get a longer related section
@@ -97,7 +97,7 @@ def test_story_sections_and_removed_articles_follow_the_archive(tmp_path):
     left = [a for a in articles if a.slug not in ("5", "7")]
     build_site(left, config, site)
     assert not (site / "a/5.html").exists() and not (site / "story/1").exists()
-    assert "相关报道" not in (site / "a/0.html").read_text(encoding="utf-8")  # alone in its story now
+    assert "同一事件" not in (site / "a/0.html").read_text(encoding="utf-8")  # alone in its story now
 
 
 def test_other_templates_rebuild_everything(tmp_path):

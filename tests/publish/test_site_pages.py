@@ -159,11 +159,11 @@ def test_story_pages_and_related_reports(tmp_path):
     assert "其他来源也报道了：东财" in story  # article 4 (id 5) has a copy from em
     assert not (site / "story/7").exists()
     member = (site / "a/4.html").read_text(encoding="utf-8")
-    assert "相关报道" in member and 'href="../a/1.html"' in member and 'href="../a/8.html"' in member
+    assert "同一事件" in member and 'href="../a/1.html"' in member and 'href="../a/8.html"' in member
     assert 'href="../story/2/index.html"' in member
     # the section sits between its two markers, so a later build can replace it in place
-    assert member.index("<!--finews:related-->") < member.index("相关报道") < member.index("<!--/finews:related-->")
-    assert "相关报道" not in (site / "a/6.html").read_text(encoding="utf-8")
+    assert member.index("<!--finews:related-->") < member.index("同一事件") < member.index("<!--/finews:related-->")
+    assert "同一事件" not in (site / "a/6.html").read_text(encoding="utf-8")
 
 
 def test_day_by_day_archive(tmp_path):

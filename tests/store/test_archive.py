@@ -7,7 +7,7 @@ from finews.model import Article, SourceState
 from finews.store import open_archive
 
 BJ = timezone(timedelta(hours=8))
-HEAD = "0007"
+HEAD = "0008"
 
 
 def _article(n: int, **over) -> Article:

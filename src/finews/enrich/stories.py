@@ -1,24 +1,33 @@
-"""Story clusters: reports of one ongoing event, over days or months, grouped under one story id.
+"""Events: reports of one happening (a launch, a resignation, a ruling), normally within a few days.
 
-Near-duplicates (:mod:`finews.enrich.dedup`) are copies of one report; a story is looser: independently
-written reports that share what the event is about. Each document becomes a vector of *salient terms*:
-jieba's TF-IDF keywords (its IDF table ships inside the wheel; rjieba cuts the text) of the Simplified
-title and opening, title terms counted double because a headline names the event, plus any entity or event
-terms the caller passes in. A story is the sum of its members' vectors, cut to its strongest terms.
+Near-duplicates (:mod:`finews.enrich.dedup`) are copies of one report; an event is looser: independently
+written reports of the same happening. Successive events of one subject (the launch, its delay, its
+release) are linked one level up, in a storyline (:mod:`.threads`).
 
-A document joins the best story that
+The method is single-pass clustering, the usual baseline of news event detection (topic detection and
+tracking): each document is compared once, on arrival, with the events still open, and joins the best or
+opens its own. It keeps up with ingest and gives the same events for the same input, where batch
+clustering would re-cut old events every run. Each document is a vector of *salient terms*: jieba's TF-IDF
+keywords (its IDF table ships inside the wheel; rjieba cuts the text) of the Simplified title and opening,
+title terms counted double because a headline names the event, plus the companies and people the entity
+stage found, weighted as terms (entity-plus-content similarity).
 
-* shares at least ``min_shared`` salient terms with it (a single common word like "发布" is no evidence),
-  ``min_title_shared`` of them from the document's headline (a shared topic such as "AI" or "微软" is not
-  an event),
-* and whose cosine similarity reaches a threshold that rises with the time since the story last moved:
-  ``threshold + gap_penalty * log2(1 + days)``. Same-day reports need little agreement; a report months
-  later must repeat the story's own vocabulary (the 2022-05 "大厂技术大牛出走…离职" piece continues the
-  2022-01 "又一大牛出走…王刚离职" story: same people-leaving-big-tech vocabulary, 134 days apart).
+What keeps an event from drifting into a topic ("OpenAI", "Windows 11") is what it is compared with: its
+*core*, the first ``core_size`` reports, never the sum of all its members. The core's summed terms and
+its entities are fixed once the core is full, so a report naming the same company but another happening
+has only the event's own vocabulary to agree with. A document joins the best event that
 
-Stories idle for more than ``max_gap_days`` are closed: nothing joins them any more. When the caller passes
-entities (from the entity stage), a document whose entities share none with a story's does not join it:
-terms alone cannot tell "宁德时代发布年报" from "贵州茅台发布年报", names can.
+* shares at least ``min_shared`` salient terms with its core, ``min_title_shared`` of them from the
+  document's headline (a shared topic such as "AI" or "微软" is not an event),
+* names one of the core's companies or people when both have any (terms alone cannot tell
+  "宁德时代发布年报" from "贵州茅台发布年报", names can),
+* lies within ``open_days`` of its nearest report (an event that has not grown for that long is closed)
+  and keeps it within ``max_span_days`` from first to last report,
+* and reaches, both with the core's sum and with one of the core's reports, a cosine that rises with the
+  days between: ``threshold + gap_penalty * log2(1 + days)``.
+
+The thresholds were chosen on the tuning part of ``tests/data/event_pairs.jsonl`` (judged pairs of the
+real niles items); the held-out part says how well they generalize (``bench/understand.py``).
 """
 
 from __future__ import annotations
@@ -41,6 +50,7 @@ import rjieba
 
 from . import vectors
 from .normalize import to_simplified
+from .threads import ThreadIndex, ThreadSettings
 from .vectors import Probe, Vocabulary
 
 __all__ = ["Story", "StoryClusterer", "StorySettings", "salient_terms"]
@@ -119,43 +129,59 @@ def salient_terms(
     title: str, text: str, *, top_body: int = 30, top_title: int = 10, body_chars: int = 3000
 ) -> dict[str, float]:
     """Weighted keywords of a document: title keywords double, body keywords from its opening."""
+    return _document_terms(title, text, top_body=top_body, top_title=top_title, body_chars=body_chars)[0]
+
+
+def _document_terms(
+    title: str, text: str, *, top_body: int = 30, top_title: int = 10, body_chars: int = 3000
+) -> tuple[dict[str, float], set[str]]:
+    """:func:`salient_terms` and the headline's own terms, the title cut once for both."""
     terms: dict[str, float] = defaultdict(float)
     for term, weight in keywords(to_simplified(text[:body_chars]), top_body):
         if _keep(term):
             terms[term.casefold()] += weight
+    headline = set()
     for term, weight in keywords(to_simplified(title[:300]), top_title):
         if _keep(term):
             terms[term.casefold()] += 2 * weight
-    return dict(terms)
-
-
-def _headline_terms(title: str) -> set[str]:
-    return {t.casefold() for t, _ in keywords(to_simplified(title[:300]), 10) if _keep(t)}
+            headline.add(term.casefold())
+    return dict(terms), headline
 
 
 @dataclass(frozen=True)
 class StorySettings:
-    threshold: float = 0.25  # cosine for reports on the same day
-    gap_penalty: float = 0.01  # added per doubling of the days since the story last moved
+    threshold: float = 0.25  # cosine with the event's core, for reports on the same day
+    gap_penalty: float = 0.05  # added per doubling of the days from the event's nearest report
     min_shared: int = 3
     min_title_shared: int = 2  # of the document's headline terms, so a topic ("AI", "微软") alone cannot join
-    max_gap_days: float = 180.0
-    story_terms: int = 50  # a story keeps its strongest terms only, so it cannot drift into everything
-    entity_weight: float = 1.5  # weight of each caller-supplied entity/event term
-    recent_members: int = 20
+    open_days: float = 3.0  # an event that has not grown for this long (either way in time) takes nothing more
+    max_span_days: float = 10.0  # from its first to its last report: an event is a happening, not a topic
+    core_size: int = 5  # its first reports, which say what the event is
+    story_terms: int = 50  # strongest terms of the core the event is found by
+    entity_weight: float = 0.5  # weight of each caller-supplied entity/event term
+    specific_after: int = 50  # events held before terms are weighed by how many of them carry each
+    specific_floor: float = 0.2  # the least a term common to every event keeps of its weight
+    keep_days: float = 14.0  # events are held this long after their last report (late reports may still join)
+    threads: ThreadSettings = field(default_factory=ThreadSettings)
+
+    @property
+    def horizon_days(self) -> float:
+        """How far back a restarted clusterer must read events to resume both levels."""
+        return max(self.keep_days, self.threads.thread_days)
 
 
 @dataclass(slots=True)
 class Story:
-    """A story's state; its term vectors are packed (see :mod:`.vectors`), read them through the clusterer."""
+    """An event's state; its term vectors are packed (see :mod:`.vectors`), read them through the clusterer."""
 
     id: str  # the id of its first document
     members: list[str] = field(default_factory=list)
-    profile: bytes = b""  # its strongest terms, strongest first
-    recent: list[bytes] = field(default_factory=list)  # term vectors of the latest members
-    entities: frozenset[str] = frozenset()  # caller-supplied entities of all members
+    core: list[bytes] = field(default_factory=list)  # term vectors of its first ``core_size`` reports
+    profile: bytes = b""  # the core's summed terms, strongest first
+    entities: frozenset[str] = frozenset()  # caller-supplied entities of the core reports
     first: float | None = None  # POSIX seconds of the earliest and latest member
     last: float | None = None
+    thread: str = ""  # the storyline it belongs to (the id of that storyline's first event)
     slot: int = -1  # its number in the clusterer's postings
 
 
@@ -164,21 +190,23 @@ class Assignment:
     story: str
     score: float  # cosine that decided it; 1.0 when following a near-duplicate, 0.0 for a new story
     new: bool
+    thread: str = ""
 
 
 class StoryClusterer:
-    """Assigns documents to stories incrementally; feed them roughly in publication order.
+    """Assigns documents to events, and each new event to a storyline; feed them roughly in publication order.
 
-    Stories idle for longer than ``max_gap_days`` behind the newest document (never counting past
-    the present) can take in nothing more and are forgotten, so a long run holds only open stories.
+    Events held longer than ``keep_days`` behind the newest document (never counting past the present)
+    are forgotten, and so are storylines quiet for ``thread_days``: a long run holds only what can grow.
     """
 
     def __init__(self, settings: StorySettings | None = None) -> None:
         self.settings = settings or StorySettings()
         self.stories: dict[str, Story] = {}
         self.story_of: dict[str, str] = {}
+        self.threads = ThreadIndex(self.settings.threads)
         self._vocabulary = Vocabulary()
-        self._postings: dict[int, array[int]] = {}  # term → slots of the stories whose profile has it
+        self._postings: dict[int, array[int]] = {}  # term → slots of the events whose profile has it
         self._slots: list[Story | None] = []
         self._probe = Probe()
         self._newest: float | None = None
@@ -194,34 +222,59 @@ class StoryClusterer:
         same_as: str | None = None,
         entities: Iterable[str] = (),
     ) -> Assignment:
-        """Place one document. ``same_as`` is the near-duplicate it repeats (it then joins that story);
+        """Place one document. ``same_as`` is the near-duplicate it repeats (it then joins that event);
         ``entities`` are extra salient terms (companies, people, event types) from the entity/event stages."""
         stamp = published.astimezone(UTC).timestamp() if published else None
-        terms = salient_terms(title, text)
-        headline = _headline_terms(title)
-        subjects = {e.casefold() for e in entities if _keep(e.casefold())}
+        terms, headline = _document_terms(title, text)
+        subjects = frozenset(e.casefold() for e in entities if _keep(e.casefold()))
+        if subjects:  # a name jieba cuts in two ("字节" "跳动") is one headline term, not two
+            named = title.casefold()
+            headline = {t for t in headline if not any(t in e for e in subjects)} | {e for e in subjects if e in named}
         for key in subjects:
             terms[key] = terms.get(key, 0.0) + self.settings.entity_weight
         vocabulary = self._vocabulary
-        weights = {vocabulary.number(term): weight for term, weight in terms.items()}
-        if same_as is not None and same_as in self.story_of:
-            story_id, score = self.story_of[same_as], 1.0
-        else:
-            marked = [n for n in map(vocabulary.get, headline) if n is not None]
-            self._probe.load(weights, marked, len(vocabulary))
-            try:
-                story_id, score = self._best(weights, len(headline), frozenset(subjects), stamp)
-            finally:
-                self._probe.clear()
-        new = story_id is None
-        story = self._open(doc_id) if story_id is None else self.stories[story_id]
-        story.entities = story.entities | subjects
-        self._join(story, doc_id, weights, stamp)
-        self._close_idle(stamp)
-        return Assignment(story.id, score, new)
+        weights = self._specific({vocabulary.number(term): weight for term, weight in terms.items()})
+        ordered = dict(sorted(weights.items(), key=lambda kv: -kv[1]))
+        report = vectors.pack(ordered)
+        marked = [n for n in map(vocabulary.get, headline) if n is not None]
+        self._probe.load(weights, marked, len(vocabulary))
+        try:
+            if same_as is not None and same_as in self.story_of:
+                story_id, score = self.story_of[same_as], 1.0
+            else:
+                story_id, score = self._best(weights, len(headline), subjects, stamp)
+            new = story_id is None
+            if story_id is None:
+                story = self._open(doc_id)
+                story.thread = self.threads.place(doc_id, weights, report, self._probe, len(headline), subjects, stamp)
+            else:
+                story = self.stories[story_id]
+        finally:
+            self._probe.clear()
+        self._join(story, doc_id, report, subjects, stamp)
+        self._close_idle(stamp, keep=story.id)
+        return Assignment(story.id, score, new, story.thread)
+
+    def _specific(self, weights: dict[int, float]) -> dict[int, float]:
+        """Weights discounted by how many events held in memory carry each term: "AI", "OpenAI" or "发布"
+        are in hundreds of them and tell nothing about which happening a report is of, "等灯停表" does.
+
+        This is the incremental IDF of event detection, counted over events rather than documents so a
+        restarted clusterer, which takes back its events, weighs terms as the uninterrupted one did.
+        A report's weights are fixed when it arrives (what the archive keeps)."""
+        events = len(self.stories)
+        if events < self.settings.specific_after:
+            return weights
+        scale = math.log(events + 1)
+        floor = self.settings.specific_floor
+        postings = self._postings
+        return {
+            n: w * max(floor, math.log((events + 1) / (len(postings[n]) + 1 if n in postings else 1)) / scale)
+            for n, w in weights.items()
+        }
 
     def threshold(self, days: float) -> float:
-        """The cosine a document needs to join a story that last moved ``days`` ago."""
+        """The cosine a document needs to join an event whose nearest report is ``days`` away."""
         return self.settings.threshold + self.settings.gap_penalty * math.log2(1 + max(days, 0.0))
 
     def _best(
@@ -242,18 +295,19 @@ class StoryClusterer:
             if subjects and story.entities and not subjects & story.entities:
                 continue  # same template, other company: "宁德时代发布年报" is not "贵州茅台发布年报"
             days = 0.0
-            if stamp is not None and story.last is not None:
-                # Measured to the nearest end of the story, so back-filled older reports still join.
-                days = max(0.0, story.first - stamp, stamp - story.last) / 86400  # type: ignore[operator]
-            if days > s.max_gap_days:
-                continue
-            # Both the story as a whole and one actual report in it must agree: the profile alone drifts
-            # towards a topic ("Windows 更新") as a story grows, and one report alone chains unrelated news.
+            if stamp is not None and story.first is not None and story.last is not None:
+                # to the nearest end of the event, so back-filled older reports still join
+                days = max(0.0, story.first - stamp, stamp - story.last) / 86400
+                span = (max(story.last, stamp) - min(story.first, stamp)) / 86400
+                if days > s.open_days or span > s.max_span_days:
+                    continue
+            # Both the core as a whole and one of its reports must agree: the sum alone can match a
+            # report sharing a little with each, one report alone chains unrelated news.
             needed = self.threshold(days)
             score = probe.cosine(story.profile)
             if score < needed or score <= best_score:
                 continue  # the lesser of the two cosines decides: this one already falls short
-            score = min(score, max(map(probe.cosine, story.recent)))
+            score = min(score, max(map(probe.cosine, story.core)))
             if score >= needed and score > best_score:
                 best, best_score = story.id, score
         return best, round(best_score, 4)
@@ -263,26 +317,33 @@ class StoryClusterer:
         self._slots.append(story)
         return story
 
-    def _join(self, story: Story, doc_id: str, weights: dict[int, float], stamp: float | None) -> None:
-        merged = dict(vectors.items(story.profile)) if story.profile else {}
-        before = set(merged)
-        for number, weight in weights.items():
-            merged[number] = merged.get(number, 0.0) + weight
-        strongest = dict(sorted(merged.items(), key=lambda kv: -kv[1])[: self.settings.story_terms])
-        report = vectors.pack(dict(sorted(weights.items(), key=lambda kv: -kv[1])))
-        # a story of one report whose terms all fit shares that report's bytes
-        story.profile = report if not story.members and len(strongest) == len(weights) else vectors.pack(strongest)
-        self._repost(story.slot, before, set(strongest))
+    def _join(self, story: Story, doc_id: str, report: bytes, subjects: frozenset[str], stamp: float | None) -> None:
+        if len(story.core) < self.settings.core_size:  # past its core an event's terms stay as they are
+            story.core.append(report)
+            story.entities = story.entities | subjects
+            self._set_profile(story)
         story.members.append(doc_id)
-        story.recent = [*story.recent[-(self.settings.recent_members - 1) :], report]
         if stamp is not None:
             story.first = stamp if story.first is None else min(story.first, stamp)
             story.last = stamp if story.last is None else max(story.last, stamp)
         self.stories[story.id] = story
         self.story_of[doc_id] = story.id
 
+    def _set_profile(self, story: Story) -> None:
+        before = {n for n, _ in vectors.items(story.profile)} if story.profile else set()
+        if len(story.core) == 1 and len(vectors.numbers(story.core[0])) <= self.settings.story_terms:
+            story.profile = story.core[0]  # an event of one report shares that report's bytes
+        else:
+            merged: dict[int, float] = defaultdict(float)
+            for vector in story.core:
+                for number, weight in vectors.items(vector):
+                    merged[number] += weight
+            strongest = sorted(merged.items(), key=lambda kv: -kv[1])[: self.settings.story_terms]
+            story.profile = vectors.pack(dict(strongest))
+        self._repost(story.slot, before, set(vectors.numbers(story.profile).tolist()))
+
     def _repost(self, slot: int, before: set[int], after: set[int]) -> None:
-        """Move a story's postings from its old profile terms to its new ones."""
+        """Move an event's postings from its old profile terms to its new ones."""
         postings = self._postings
         for number in before - after:
             posting = postings[number]
@@ -296,8 +357,8 @@ class StoryClusterer:
             else:
                 posting.append(slot)
 
-    def _close_idle(self, stamp: float | None) -> None:
-        """Forget the stories no document can join any more (swept once per day the clock moves)."""
+    def _close_idle(self, stamp: float | None, keep: str) -> None:
+        """Forget the events and storylines nothing can join any more (swept once per day the clock moves)."""
         if stamp is None:
             return
         newest = min(max(stamp, self._newest or stamp), time.time())
@@ -305,24 +366,25 @@ class StoryClusterer:
         if newest - self._swept_at < 86400:
             return
         self._swept_at = newest
-        horizon = newest - self.settings.max_gap_days * 86400
-        for story in [s for s in self.stories.values() if s.last is not None and s.last < horizon]:
+        horizon = newest - self.settings.keep_days * 86400
+        for story in [s for s in self.stories.values() if s.last is not None and s.last < horizon and s.id != keep]:
             self.forget(story.id)
+        self.threads.close_idle(newest)
 
     def forget(self, story_id: str) -> None:
         story = self.stories.pop(story_id)
-        self._repost(story.slot, {n for n, _ in vectors.items(story.profile)} if story.profile else set(), set())
+        self._repost(story.slot, set(vectors.numbers(story.profile).tolist()) if story.profile else set(), set())
         self._slots[story.slot] = None
         for member in story.members:
             if self.story_of.get(member) == story_id:
                 del self.story_of[member]
 
     def clusters(self, min_size: int = 1) -> list[Story]:
-        """Stories with at least ``min_size`` members, largest first."""
+        """Events with at least ``min_size`` members, largest first."""
         return sorted((s for s in self.stories.values() if len(s.members) >= min_size), key=lambda s: -len(s.members))
 
     def terms(self, story: Story) -> dict[str, float]:
-        """A story's strongest terms with their weights, strongest first."""
+        """An event's strongest terms with their weights, strongest first."""
         return self._terms_of(story.profile)
 
     def top_terms(self, story: Story, n: int = 8) -> list[str]:
@@ -333,26 +395,34 @@ class StoryClusterer:
         return {term(number): weight for number, weight in vectors.items(vector)} if vector else {}
 
     def state(self, story: Story) -> dict:
-        """What the archive keeps of a story so clustering resumes after a restart (plain JSON)."""
+        """What the archive keeps of an event so clustering resumes after a restart (plain JSON)."""
         return {
-            "terms": self.terms(story),
-            "recent": [self._terms_of(r) for r in story.recent],
+            "core": [self._terms_of(v) for v in story.core],
             "entities": sorted(story.entities),
             "first": story.first,
             "last": story.last,
+            "thread": story.thread,
         }
 
     def restore(self, story_id: str, state: dict, members: list[str]) -> Story:
-        """Take back a story saved with :meth:`state`."""
+        """Take back an event saved with :meth:`state` (events in the order they opened, for their storylines).
+
+        A state written before events had a core (``terms`` and ``recent``) comes back as its latest reports.
+        """
         number = self._vocabulary.number
         story = self._open(story_id)
         story.members = list(members)
-        profile = {number(t): float(w) for t, w in dict(state.get("terms", {})).items()}
-        story.profile = vectors.pack(profile) if profile else b""
-        story.recent = [vectors.pack({number(t): float(w) for t, w in r.items()}) for r in state.get("recent", [])]
+        core = state.get("core") or state.get("recent") or [state.get("terms", {})]
+        for terms in core[: self.settings.core_size]:
+            weights = sorted(((number(t), float(w)) for t, w in dict(terms).items()), key=lambda kv: -kv[1])
+            if weights:
+                story.core.append(vectors.pack(dict(weights)))
         story.entities = frozenset(state.get("entities", []))
         story.first, story.last = state.get("first"), state.get("last")
-        self._repost(story.slot, set(), set(profile))
+        story.thread = str(state.get("thread") or story_id)
+        if story.core:
+            self._set_profile(story)
+            self.threads.restore(story.thread, story_id, story.core[0], story.entities, story.first)
         self.stories[story.id] = story
         for member in story.members:
             self.story_of[member] = story.id

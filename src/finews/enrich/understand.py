@@ -4,8 +4,9 @@ Before saving, each article gets its near-duplicate fingerprint and a verdict ag
 archived in the window: a retitled item from the same source *replaces* its earlier version, a
 repost by another source *repeats* the first report (kept, linked, never published on its own), and a
 source's follow-up to its own post (the post quoted in full, news added) is a new article in that post's story.
-After saving (ids known), each new or changed article gets its story, company/person mentions and
-executive moves. State lives in the archive, so a restart resumes where the last run stopped.
+After saving (ids known), each new or changed article gets its story (one event) and that story's
+storyline, company/person mentions and executive moves. State lives in the archive, so a restart
+resumes where the last run stopped.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ class Understanding:
             if stored.article_id is not None:
                 understanding._article_ids[stored.identity] = str(stored.article_id)
         understanding.index.release()
-        since = now - timedelta(days=understanding.clusterer.settings.max_gap_days)
+        # events still open, and the latest events of the storylines a new event may still continue
+        since = now - timedelta(days=understanding.clusterer.settings.horizon_days)
         for story in archive.recent_stories(since):
             understanding.clusterer.restore(str(story.id), story.state, [str(m) for m in story.members])
         return understanding
@@ -172,6 +174,7 @@ class Understanding:
                     story_last=_when(story.last),
                     mentions=mentions,
                     moves=moves,
+                    thread_id=int(story.thread) if story.thread else None,
                 )
             )
         return found

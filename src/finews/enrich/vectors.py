@@ -100,3 +100,8 @@ class Probe:
     def marked_in(self, vector: bytes) -> int:
         """How many of the marked terms ``vector`` carries."""
         return int(np.count_nonzero(self._marks[unpack(vector)[2]]))
+
+
+def numbers(vector: bytes) -> np.ndarray:
+    """A packed vector's term numbers, strongest first when it was packed so (a view on its bytes)."""
+    return unpack(vector)[2]

@@ -36,12 +36,14 @@ def build_site(
     full: bool = False,
     previous: BuildState | None = None,
     cache: dict | None = None,
+    threads: Mapping[int, int] | None = None,
 ) -> SiteReport:
     """Render the pages for ``articles`` (newest first) into ``out_dir``.
 
     ``also`` maps an article id to the other sources' copies of it, listed on its page; ``moves``
     (the archive's executive moves) makes the talent-flow page; ``mentions`` maps an article id to its
-    confident companies and people, which makes their pages, feeds and the badges on article pages.
+    confident companies and people, which makes their pages, feeds and the badges on article pages;
+    ``threads`` maps a story id to its storyline's, which links the events of one storyline.
     ``load`` gives the full article of a light one (``articles`` may then come without their
     content); ``search`` makes the Pagefind index; ``full`` rebuilds everything aside.
     ``articles`` may hold, in their place in the order, the records the last build kept of
@@ -67,7 +69,7 @@ def build_site(
         with replace_folder(out_dir) as staging:
             output = Output(staging, None, journal=False)
             builder = _Builder(config, staging, also, moves, mentions, output=output, env=env,
-                               fingerprint=fingerprint, load=load, search=search)  # fmt: skip
+                               fingerprint=fingerprint, load=load, search=search, threads=threads)  # fmt: skip
             indexed = _run(builder, articles, progress, theme, search)
             _save(builder, output, BuildState.create(staging), meta)
             carry_foreign(out_dir, staging, set(output.files))
@@ -76,7 +78,8 @@ def build_site(
             output = Output(out_dir, state, journal=True)
             try:
                 builder = _Builder(config, out_dir, also, moves, mentions, output=output, env=env,
-                                   fingerprint=fingerprint, load=load, search=search, previous=state)  # fmt: skip
+                                   fingerprint=fingerprint, load=load, search=search, previous=state,
+                                   threads=threads)  # fmt: skip
                 indexed = _run(builder, articles, progress, theme, search)
                 state.close()  # the new state replaces it whole
                 _save(builder, output, BuildState.create(out_dir), meta)

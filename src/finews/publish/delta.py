@@ -153,6 +153,7 @@ def build_delta(
     theme: Path | None,
     search: bool,
     meta: dict,
+    threads: Mapping[int, int] | None = None,
 ) -> SiteReport:
     """Put ``fresh`` (changed articles, light, newest first) and ``removed`` (ids) into the site.
 
@@ -161,7 +162,8 @@ def build_delta(
     output = Output(out_dir, state, journal=True, complete=False)
     try:
         builder = DeltaBuilder(config, out_dir, also, moves, mentions, output=output, env=environment(theme),
-                               fingerprint=fingerprint, load=load, search=search, state=state)  # fmt: skip
+                               fingerprint=fingerprint, load=load, search=search, state=state,
+                               threads=threads)  # fmt: skip
         indexed = _apply(builder, state, fresh, removed, theme)
         for key, value in meta.items():
             state.set(key, value)
@@ -384,6 +386,10 @@ def _feed(builder: DeltaBuilder, state: BuildState, folder: str, title: str, ids
 
 
 def _stories(builder: DeltaBuilder, state: BuildState, stories: set[int]) -> None:
+    """The touched stories' pages and sections, and those of every other event of their storylines
+    (their "相关进展" lists the touched ones; a story's storyline never changes once it is set)."""
+    touched = {builder.threads[s] for s in stories if s in builder.threads}
+    stories = stories | {s for s, thread in builder.threads.items() if thread in touched}
     for story_id in sorted(stories):
         ids = state.ordered_ids("story = ?", (story_id,))
         builder.stories[story_id] = builder.items_of(ids[::-1])

@@ -79,23 +79,28 @@ def entity_indexes(builder: _Builder, counted: list[tuple[EntityPage, int]], new
 
 
 def story_pages(builder: _Builder) -> None:
-    """A page per story with two or more published reports, and the related list on each report's page.
+    """A page per story (one event) with two or more published reports, and on each report's page its
+    related section: the event's other reports ("同一事件") and the lead reports of the other events of
+    its storyline ("相关进展").
 
     An article page is written before its story is known, with an empty related section; the
     section is put in afterwards, and only into the pages whose section changed since the last build.
     """
     related = builder.env.get_template("related.html")
     output = builder.output
+    threads = storylines(builder)
     for story_id, members in builder.stories.items():
         sections: dict[str, str] = {}
-        if len(members) >= 2:
-            folder = f"story/{story_id}/"
+        progress = [event for event in threads.get(story_id, []) if event["story"] != story_id]
+        folder = f"story/{story_id}/"
+        if len(members) >= 2 or progress:
             sections = {
                 item.slug: related.render(
                     root="../",
                     others=[m for m in members if m is not item][:RELATED_SHOWN],
                     total=len(members),
-                    story=folder,
+                    story=folder if len(members) >= 2 else "",
+                    progress=progress[-RELATED_SHOWN:],
                 )
                 for item in members
             }
@@ -121,7 +126,32 @@ def story_pages(builder: _Builder) -> None:
             for item in oldest_first
         ]
         builder.write(f"story/{story_id}/index.html", "story.html", lastmod=members[0].time,
-                      heading=oldest_first[0].title, reports=reports)  # fmt: skip
+                      heading=oldest_first[0].title, reports=reports, story_id=story_id,
+                      progress=threads.get(story_id, []))  # fmt: skip
+
+
+def storylines(builder: _Builder) -> dict[int, list[dict[str, object]]]:
+    """Story id → the events of its storyline, oldest first, each by its first report (only storylines
+    of two or more events the builder holds reports of)."""
+    by_thread: dict[int, list[int]] = defaultdict(list)
+    for story_id in builder.stories:
+        thread = builder.threads.get(story_id)
+        if thread is not None and builder.stories[story_id]:
+            by_thread[thread].append(story_id)
+    found: dict[int, list[dict[str, object]]] = {}
+    for events in by_thread.values():
+        if len(events) < 2:
+            continue
+        listed = []
+        for story_id in events:
+            members = builder.stories[story_id]
+            lead = members[-1]  # members are newest first
+            href = f"story/{story_id}/index.html" if len(members) >= 2 else f"a/{lead.slug}.html"
+            listed.append({"story": story_id, "item": lead, "href": href, "size": len(members)})
+        listed.sort(key=lambda event: (event["item"].time, event["story"]))  # type: ignore[attr-defined]
+        for story_id in events:
+            found[story_id] = listed
+    return found
 
 
 def archive_pages(builder: _Builder) -> None:

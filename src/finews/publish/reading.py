@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..model import Article
-from ..store.queries import confident_mentions, light_articles, published_ids, story_members
+from ..store.queries import confident_mentions, light_articles, published_ids, story_members, story_threads
 from .build import build_site
 from .delta import LIMIT, Fallback, build_delta, changed_contexts
 from .ownership import check_site_folder
@@ -69,6 +69,7 @@ def _build(
     moves = archive.moves()  # type: ignore[attr-defined]
     mentions = confident_mentions(engine) if engine is not None else None
     also = archive.also_reported()  # type: ignore[attr-defined]
+    threads = story_threads(engine) if engine is not None else None  # type: ignore[arg-type]
     articles: Iterable[Article | Cached]
     if engine is None or previous is None:
         articles = archive.iter_articles()  # type: ignore[attr-defined]
@@ -81,7 +82,7 @@ def _build(
             try:
                 report = _delta(config, archive, engine, out_dir, previous, also=also, moves=moves,
                                 mentions=mentions, fingerprint=fingerprint, theme=theme, search=search,
-                                started=started)  # fmt: skip
+                                started=started, threads=threads)  # fmt: skip
             except Fallback:
                 pass  # the streaming build below makes the same site (the state is as the last build left it)
             else:
@@ -102,6 +103,7 @@ def _build(
         search=search,
         previous=previous,
         cache={"read_at": started.isoformat()} if engine is not None else None,
+        threads=threads,
     )
 
 
@@ -119,6 +121,7 @@ def _delta(
     theme: Path | None,
     search: bool,
     started: datetime,
+    threads: dict[int, int] | None = None,
 ) -> SiteReport:
     """Publish what changed since the last build into its site, reading only the listings it reaches."""
     since = datetime.fromisoformat(state.get("read_at")) - MARGIN
@@ -136,7 +139,8 @@ def _delta(
         raise Fallback(f"{len(fresh) + len(removed)} articles changed")
     report = build_delta(config, out_dir, state, fresh, removed, also=also, moves=moves, mentions=mentions,
                          load=_loader(archive), fingerprint=fingerprint, theme=theme, search=search,
-                         meta={"fingerprint": fingerprint, "read_at": started.isoformat()})  # fmt: skip
+                         meta={"fingerprint": fingerprint, "read_at": started.isoformat()},
+                         threads=threads)  # fmt: skip
     state.close()
     return report
 

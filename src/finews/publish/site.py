@@ -112,8 +112,10 @@ class _Builder:
         load: Callable[[Article], Article] | None = None,
         search: bool = True,
         previous: BuildState | None = None,
+        threads: Mapping[int, int] | None = None,
     ) -> None:
         self.config = config
+        self.threads = threads or {}  # story id → its storyline, for the stories in storylines of two or more
         self.search_seconds = 0.0
         self.records: list[Cached] = []  # every article as the next build may take it from the state
         self.contexts: dict[int, str] = {}  # article id → what of other reports and entities its page shows

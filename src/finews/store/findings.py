@@ -55,6 +55,7 @@ class Findings:
     story_last: datetime | None
     mentions: Sequence[Mention]
     moves: Sequence[ExecutiveMove]
+    thread_id: int | None = None  # the story's storyline (the id of its first story)
 
 
 def _identity(canonical_url: str | None, source: str, guid: str | None) -> str:
@@ -109,16 +110,26 @@ def fingerprints(engine: Engine, identities: Sequence[str]) -> dict[str, bytes]:
 
 
 def recent_stories(engine: Engine, since: datetime) -> Iterator[StoredStory]:
-    """Stories that took in an article since ``since`` (by arrival: an archive of old posts still resumes)."""
+    """Stories that took in an article since ``since`` (by arrival: an archive of old posts still resumes),
+    in the order they opened (their storylines are rebuilt event by event)."""
     touched = select(articles.c.story_id).where(
         articles.c.fetched_at >= naive_utc(since), articles.c.story_id.is_not(None)
     )
-    query = select(stories.c.id, stories.c.state).where(stories.c.id.in_(touched.distinct()))
+    query = (
+        select(stories.c.id, stories.c.state)
+        .where(stories.c.id.in_(touched.distinct()))
+        .order_by(stories.c.first_at.nulls_first(), stories.c.id)
+    )
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-        for row in rows:
-            members = conn.execute(select(articles.c.id).where(articles.c.story_id == row.id)).scalars().all()
-            yield StoredStory(row.id, json.loads(row.state), list(members))
+        members: dict[int, list[int]] = {}
+        ids = [row.id for row in rows]
+        for start in range(0, len(ids), 500):  # one query per 500 stories, not one per story
+            chunk = select(articles.c.story_id, articles.c.id).where(articles.c.story_id.in_(ids[start : start + 500]))
+            for story_id, article_id in conn.execute(chunk.order_by(articles.c.id)):
+                members.setdefault(story_id, []).append(article_id)
+    for row in rows:
+        yield StoredStory(row.id, json.loads(row.state), members.get(row.id, []))
 
 
 def save_findings(engine: Engine, batch: Sequence[Findings]) -> None:
@@ -167,6 +178,7 @@ def _save_stories(conn: Connection, batch: Sequence[Findings]) -> None:
         {
             "b_id": story_id, "size": found.story_size, "first_at": naive_utc(found.story_first),
             "last_at": naive_utc(found.story_last), "state": json.dumps(found.story_state, ensure_ascii=False),
+            "thread_id": found.thread_id if found.thread_id is not None else story_id,
         }
         for story_id, found in latest.items()
     ]  # fmt: skip
@@ -177,7 +189,7 @@ def _save_stories(conn: Connection, batch: Sequence[Findings]) -> None:
         {
             "id": v["b_id"],
             "title": first_title[v["b_id"]],
-            **{k: v[k] for k in ("size", "first_at", "last_at", "state")},
+            **{k: v[k] for k in ("size", "first_at", "last_at", "state", "thread_id")},
         }
         for v in values
         if v["b_id"] not in existing

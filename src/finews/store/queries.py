@@ -130,7 +130,9 @@ def _story_members(engine: Engine, story_ids: Sequence[int], per_story: int | No
     return members
 
 
-_STORY_COLUMNS = (stories.c.id, stories.c.title, stories.c.size, stories.c.first_at, stories.c.last_at)
+_STORY_COLUMNS = (
+    stories.c.id, stories.c.title, stories.c.size, stories.c.first_at, stories.c.last_at, stories.c.thread_id,
+)  # fmt: skip
 
 
 def page_stories(engine: Engine, *, limit: int, offset: int, by: str = "size") -> Page:
@@ -271,6 +273,14 @@ def published_ids(engine: Engine) -> list[int]:
             return [row[0] for row in cursor.fetchall()]
         finally:
             cursor.close()
+
+
+def story_threads(engine: Engine) -> dict[int, int]:
+    """Story id → storyline id of every story whose storyline holds two or more stories."""
+    shared = select(stories.c.thread_id).group_by(stories.c.thread_id).having(func.count() > 1)
+    query = select(stories.c.id, stories.c.thread_id).where(stories.c.thread_id.in_(shared))
+    with engine.connect() as conn:
+        return {story_id: thread_id for story_id, thread_id in conn.execute(query)}
 
 
 def story_members(engine: Engine) -> dict[int, int]:

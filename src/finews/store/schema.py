@@ -65,12 +65,14 @@ sources = Table(
 stories = Table(
     "stories",
     metadata,
-    Column("id", Integer, primary_key=True),  # the id of its first article
+    Column("id", Integer, primary_key=True),  # the id of its first article; a story is one event
     Column("title", Text, nullable=False),  # the first article's title
     Column("size", Integer, nullable=False),
     Column("first_at", DateTime),
     Column("last_at", DateTime),
     Column("state", Text, nullable=False),  # the clusterer's profile (JSON), so clustering resumes after a restart
+    Column("thread_id", Integer),  # its storyline: the id of the storyline's first story (its own when first)
+    Index("ix_stories_thread_id", "thread_id"),
 )
 
 mentions = Table(
