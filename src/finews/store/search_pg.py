@@ -30,7 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..model import Article
-from .search import WEIGHTS, SearchFilters, day_of, filter_clauses, indexed_text
+from .search import CANDIDATES, WEIGHTS, SearchFilters, day_of, filter_clauses, indexed_text
 from .search_terms import GAP, Phrase, Query, indexed_terms
 
 K1, B = 1.2, 0.75  # FTS5's bm25 constants
@@ -160,8 +160,12 @@ class Matches:
         self.conn = conn
         self.phrases = [*query.phrases, *([query.boost] if query.boost else [])]  # FTS5's phrase order
         self.required = list(query.phrases)
+        self.boost = query.boost
+        self.window: list[int] = []  # the newest matches' ids, from the counting scan
         where, self.params = filter_clauses(filters, _category)
         self.params["q"] = " & ".join(f"({tsquery(p)})" for p in self.required)
+        if query.boost is not None:
+            self.params["boost"] = tsquery(query.boost)
         self.filtered = f"d.visible = 1{where}"
         self.base = f"FROM search_docs d WHERE d.doc @@ CAST(:q AS tsquery) AND {self.filtered}"
         self.rows_with: dict[int, int] = {}  # phrase → rows holding it, over the whole archive, for its idf
@@ -172,35 +176,47 @@ class Matches:
             self.params["q"] = ""  # a term longer than any lexeme (a 1,000-letter "word") is in no row
 
     def total(self) -> int:
+        """The matches the filters keep; the same scan counts every row holding the query and its exact phrase."""
         if not self.params["q"]:
             return 0
-        if len(self.required) == 1 and not _single(self.required[0]):  # its idf comes with the same scan
-            row = self.conn.execute(
-                text(
-                    f"SELECT count(*) FILTER (WHERE {self.filtered}) AS total, count(*) AS everywhere"
-                    " FROM search_docs d WHERE d.doc @@ CAST(:q AS tsquery)"
-                ),
-                self.params,
-            ).one()
+        exact = ", d.doc @@ CAST(:boost AS tsquery) AS exact" if self.boost is not None else ", false AS exact"
+        row = self.conn.execute(
+            text(
+                f"WITH m AS MATERIALIZED (SELECT d.id, ({self.filtered}) AS ok{exact}"
+                " FROM search_docs d WHERE d.doc @@ CAST(:q AS tsquery))"
+                " SELECT count(*) FILTER (WHERE ok) AS total, count(*) AS everywhere,"
+                " count(*) FILTER (WHERE exact) AS exact,"
+                " (SELECT array_agg(id ORDER BY id DESC) FROM"
+                "   (SELECT id FROM m WHERE ok ORDER BY id DESC LIMIT :window) w) AS newest FROM m"
+            ),
+            {**self.params, "window": CANDIDATES},
+        ).one()
+        if len(self.required) == 1:
             self.rows_with[0] = int(row.everywhere)
-            return int(row.total)
-        return int(self.conn.execute(text(f"SELECT count(*) {self.base}"), self.params).scalar_one())
+        if self.boost is not None:
+            self.rows_with[len(self.phrases) - 1] = int(row.exact)  # the exact phrase implies every part
+        self.window = list(row.newest or [])
+        return int(row.total)
 
     def newest(self, count: int, skip: int) -> list[tuple[int, float, float | None]]:
-        # "id + 0": walking the primary key backwards would unpack each row's tsvector to test it; the GIN
-        # index finds every match without that, and sorting a few thousand ids is cheap
+        if skip + count <= len(self.window):
+            ids = self.window[skip : skip + count]
+        else:  # past the window: "id + 0", since walking the primary key backwards unpacks every row's tsvector
+            ids = list(
+                self.conn.execute(
+                    text(f"SELECT d.id {self.base} ORDER BY d.id + 0 DESC LIMIT :count OFFSET :skip"),
+                    {**self.params, "count": count, "skip": skip},
+                ).scalars()
+            )
+        if not ids:
+            return []
         single = {i: p.terms[0] for i, p in enumerate(self.phrases) if _single(p)}
         freq_columns = "".join(f", (d.freq ->> :t{i}) AS f{i}" for i in single)  # absent: once in the body
         rows = self.conn.execute(
-            text(
-                f"WITH c AS (SELECT d.id {self.base} ORDER BY d.id + 0 DESC LIMIT :count OFFSET :skip)"
-                f" SELECT d.id, d.day, d.tokens{freq_columns} FROM c JOIN search_docs d ON d.id = c.id"
-                " ORDER BY d.id DESC"
-            ),
-            {**self.params, "count": count, "skip": skip, **{f"t{i}": t for i, t in single.items()}},
-        ).all()
-        if not rows:
-            return []
+            text(f"SELECT d.id, d.day, d.tokens{freq_columns} FROM search_docs d WHERE d.id = ANY(:ids)"
+                 " ORDER BY d.id DESC"),
+            {"ids": ids, **{f"t{i}": t for i, t in single.items()}},
+        ).all()  # fmt: skip
         freqs = [[float(getattr(r, f"f{i}") or 1.0) if i in single else 0.0 for i in range(len(self.phrases))]
                  for r in rows]  # fmt: skip
         for i, phrase in enumerate(self.phrases):
