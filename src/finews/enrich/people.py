@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from .lexicon import lexicon
@@ -115,6 +115,12 @@ class PersonHit:
     former: bool = False  # 原副总裁, 前CTO: the title is one the person no longer holds
 
 
+def _latin_glued(text: str, start: int, end: int) -> bool:
+    return (start > 0 and text[start - 1].isascii() and text[start - 1].isalpha()) or (
+        end < len(text) and text[end].isascii() and text[end].isalpha()
+    )
+
+
 def _data_lines(name: str) -> list[str]:
     raw = resources.files("finews.enrich").joinpath(f"data/{name}").read_text(encoding="utf-8")
     return [line.split("#")[0].strip() for line in raw.splitlines() if line.split("#")[0].strip()]
@@ -129,8 +135,8 @@ def known_people() -> tuple[re.Pattern[str], dict[str, str]]:
         spellings = [s.strip() for s in line.split("|") if s.strip()]
         for spelling in spellings:
             keys.setdefault(spelling, spellings[0])
-    alternatives = "|".join(map(re.escape, sorted(keys, key=len, reverse=True))) or "(?!)"
-    return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![A-Za-z])"), keys
+    # shaped as a trie: one pass over the text, where an alternation of every spelling tries each one
+    return trie_regex(sorted(keys)) or re.compile("(?!)"), keys
 
 
 @cache
@@ -284,11 +290,17 @@ def _common_word(word: str) -> bool:
     return tag is not None and not tag.startswith("nr") and lexicon().freq(word) >= COMMON_WORD_FREQ
 
 
+@lru_cache(maxsize=8192)
+def _dictionary_cut(window: str) -> tuple[str, ...]:
+    # dictionary words only: the HMM's guesses at unknown words would join a name to anything
+    return tuple(lexicon().cut(window, hmm=False))
+
+
 def _starts_inside_word(text: str, start: int) -> bool:
     """True when the character before joins the name's first one in a dictionary word (基金会 → 金会)."""
     lo = max(0, start - 3)
     offset = lo
-    for word in lexicon().cut(text[lo : start + 2], hmm=False):
+    for word in _dictionary_cut(text[lo : start + 2]):
         if offset < start < offset + len(word):
             return len(word) > 1 and lexicon().freq(word) >= COMMON_WORD_FREQ
         offset += len(word)
@@ -299,7 +311,7 @@ def _ends_inside_word(text: str, start: int, end: int) -> bool:
     """True when the dictionary's segmentation of the name and what follows joins its last character
     to the next ones (和技 in 和技术委员会): a fragment of words, not a name."""
     offset = 0
-    for word in lexicon().cut(text[start : end + 4], hmm=False):
+    for word in _dictionary_cut(text[start : end + 4]):
         offset += len(word)
         if offset >= end - start:
             return offset > end - start and len(word) > 1 and lexicon().freq(word) >= COMMON_WORD_FREQ
@@ -371,12 +383,15 @@ def find_people(text: str) -> list[PersonHit]:
     tagged = {n for n in tagged if (lex.tag(n) or "nr").startswith("nr") and index.lookup(n) is None}
     pattern, keys = known_people()
     for m in pattern.finditer(text):
+        if m[0].isascii() and _latin_glued(text, m.start(), m.end()):
+            continue  # Tim Cook inside Tim Cooke
         cands.append(replace(_with_context(text, m.start(), m.end(), m[0], 0.7), key=keys[m[0]]))
     return _resolve(text, cands, tagged, glossed)
 
 
 # 斯蒂芬·萨勒（Stephen Thaler）, Tony Wu（吴宇怀）: one person in two scripts, the other in brackets
 _LATIN_GLOSS = re.compile(r"[（(]\s*(?P<latin>[A-Z][A-Za-z'.]+(?:[ -][A-Z][A-Za-z'.]+){1,2})\s*[)）]")
+_LATIN_BEFORE = re.compile(r"(?<![A-Za-z])(?P<latin>[A-Z][a-z]+(?:[ -][A-Z][a-zA-Z'ąćęłńóśźżäöüé]+){1,2})\s*$")
 _HAN_GLOSS = re.compile(rf"[（(]\s*(?P<han>[\u4e00-\u9fff{_DOTS}]{{2,12}})\s*[)）]")
 
 
@@ -390,13 +405,12 @@ def _glosses(text: str, cands: list[PersonHit]) -> dict[str, str]:
         hit = by_end.get(m.start())
         if hit is not None:
             pairs.setdefault(m["latin"], hit.key)
-    if pairs or _HAN_GLOSS.search(text):
-        by_start = {h.start: h for h in cands if not h.name.isascii()}
-        for m in _LATIN_NAME.finditer(text):
-            after = _HAN_GLOSS.match(text, m.end())
-            hit = by_start.get(after.start("han")) if after else None
-            if hit is not None and hit.end == after.end("han"):
-                pairs.setdefault(m[0], hit.key)
+    by_span = {(h.start, h.end): h for h in cands if not h.name.isascii()}
+    for m in _HAN_GLOSS.finditer(text):
+        hit = by_span.get((m.start("han"), m.end("han")))
+        latin = _LATIN_BEFORE.search(text, max(0, m.start() - 40), m.start()) if hit is not None else None
+        if latin is not None:
+            pairs.setdefault(latin["latin"], hit.key)
     return pairs
 
 
@@ -543,8 +557,9 @@ def _resolve(text: str, cands: list[PersonHit], tagged: set[str], glossed: dict[
     # a Latin spelling the article pairs with a Chinese name is that person wherever it appears
     aliases = {**surnames, **glossed}
     known = known_people()[1]
+    checked = {id(h) for h in cands}  # the candidates were checked before they took their span
+    taken = [h for h in taken if id(h) in checked or not _not_a_person(text, h)]
     taken = [replace(h, key=aliases.get(h.name) or known.get(h.name) or h.key) for h in taken]
-    taken = [h for h in taken if not _not_a_person(text, h)]
     taken.sort(key=lambda h: h.start)
     counts: dict[str, int] = {}
     for hit in taken:
