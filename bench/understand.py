@@ -4,7 +4,9 @@ Reads every ``../shared/corpora/feeds/niles/items_*.jsonl`` (no network) and rep
 
 * dedup: docs/s for fingerprint (normalize + MinHash signature) + LSH query + insert, on one core;
   how many items were linked or merged as duplicates;
-* stories: docs/s and how many stories (and multi-item stories) the items form;
+* stories: docs/s of near-duplicates, entities and events together (as ingest runs them), the
+  largest events, same-event precision / recall and storyline recall on the judged pairs of
+  ``tests/data/event_pairs.jsonl`` (tuning and held-out part), and event sizes and time spans;
 * the hand-labeled pairs of ``tests/data/dedup_pairs.jsonl``: precision / recall / F1 of the index on the
   tuning part, on the held-out part (``tests.enrich.corpus.held_out``; the figure to trust) and on all;
 * entities and executive moves: docs/s each, confident companies and people, moves found and merged,
@@ -27,7 +29,6 @@ from pathlib import Path
 
 from finews.enrich.dedup import NearDuplicateIndex
 from finews.enrich.entities import CONFIDENT, extract_mentions
-from finews.enrich.stories import StoryClusterer
 from finews.model import Article
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +37,7 @@ sys.path.insert(0, str(ROOT))  # the corpus readers and labels live with the tes
 import understand_entities  # noqa: E402  (beside this file)
 
 from tests.enrich.corpus import Doc, held_out, labeled_scores, load_all, load_niles, load_pairs  # noqa: E402
+from tests.enrich.event_pairs import cluster_stream, load_event_pairs, pair_scores, size_figures  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "corpora"
 
@@ -53,22 +55,18 @@ def dedup_figures(docs: list[Doc], repeat: int = 3) -> dict[str, float]:
 
 
 def story_figures(docs: list[Doc]) -> dict[str, float]:
-    index, clusterer = NearDuplicateIndex(), StoryClusterer()
+    """Events and storylines over the stream (entities included, as ingest runs them), with the
+    judged pairs of ``tests/data/event_pairs.jsonl`` scored on the tuning and the held-out part."""
     start = time.process_time()
-    for d in sorted(docs, key=lambda d: d.published.timestamp() if d.published else 0.0):
-        verdict = index.add(d.id, d.title, d.text, d.published, source=d.source, url=d.url)
-        clusterer.add(d.id, d.title, d.text, d.published, same_as=verdict.target, entities=entities_of(d))
+    placed = cluster_stream(docs)
     seconds = time.process_time() - start
-    sizes = [len(s.members) for s in clusterer.clusters()]
-    biggest = clusterer.clusters()[:5]
-    for story in biggest:
-        print(f"    story of {len(story.members):4d}: {' '.join(clusterer.top_terms(story))}")
-    return {
-        "docs_per_s": len(docs) / seconds,
-        "stories": len(sizes),
-        "multi_item_stories": sum(1 for n in sizes if n > 1),
-        "largest": max(sizes, default=0),
-    }
+    for story in placed.clusterer.clusters()[:5]:
+        print(f"    event of {len(story.members):4d}: {' '.join(placed.clusterer.top_terms(story))}")
+    pairs = load_event_pairs()
+    for part in ("tune", "held_out"):
+        show(f"  {part}", pair_scores(placed, pairs, part))
+    show("  sizes", size_figures(placed))
+    return {"docs_per_s": len(docs) / seconds}
 
 
 def labeled_figures(corpora: Path) -> dict[str, float]:

@@ -47,6 +47,7 @@ class Thread:
     id: str  # the id of its first event
     events: list[str] = field(default_factory=list)
     leads: list[bytes] = field(default_factory=list)  # packed vector of the latest events' first reports
+    unpacked: list[tuple[float, np.ndarray, np.ndarray]] = field(default_factory=list)  # the same, unpacked
     entities: list[frozenset[str]] = field(default_factory=list)  # of those reports, in the same order
     stamps: list[float | None] = field(default_factory=list)
     last: float | None = None
@@ -107,13 +108,13 @@ class ThreadIndex:
             thread = self._slots[slot]
             if thread is None:
                 continue
-            for lead, entities, when in zip(thread.leads, thread.entities, thread.stamps, strict=True):
+            for lead, entities, when in zip(thread.unpacked, thread.entities, thread.stamps, strict=True):
                 days = abs(stamp - when) / 86400 if stamp is not None and when is not None else 0.0
-                if days > s.thread_days or probe.marked_in(lead) < title_needed:
+                if days > s.thread_days or probe.marked_in_unpacked(lead[2]) < title_needed:
                     continue
                 if subjects and entities and not subjects & entities:
                     continue
-                score = probe.cosine(lead)
+                score = probe.cosine_unpacked(lead)
                 if score >= s.thread_threshold + s.thread_gap_penalty * math.log2(1 + days) and score > best_score:
                     best, best_score = thread, score
         return best
@@ -129,6 +130,7 @@ class ThreadIndex:
         keep = self.settings.thread_events
         thread.events.append(event_id)
         thread.leads = [*thread.leads[-(keep - 1) :], lead]
+        thread.unpacked = [*thread.unpacked[-(keep - 1) :], vectors.unpack(lead)]
         thread.entities = [*thread.entities[-(keep - 1) :], subjects]
         thread.stamps = [*thread.stamps[-(keep - 1) :], stamp]
         if stamp is not None:
