@@ -12,7 +12,8 @@ index and put a segmenter back on the write path of every article.
 Ranking is BM25 of the query's phrases (title terms weigh 5, body terms 1; with several words, the
 words side by side are one more phrase, so the exact phrase ranks above scattered mentions), damped
 by age. To stay fast on common strings (芯片 matches tens of thousands of articles), only the newest
-``CANDIDATES`` matches are ranked by score; they come first and every older match follows, newest
+``CANDIDATES`` matches (``PHRASE_CANDIDATES`` when a phrase has several terms, whose frequencies
+PostgreSQL counts from positions) are ranked by score; they come first and every older match follows, newest
 first. That order does not depend on the page asked for, so paging through a result set returns
 every match exactly once. A narrow ``search_docs`` table carries what filters and ranking need, so
 no wide article row is touched until the page itself is loaded.
@@ -44,6 +45,13 @@ BODY_CHARS = 15_000  # what is indexed of a body: any news story; at most one te
 WEIGHTS = (5.0, 1.0)  # title, body
 AGE_SCALE_DAYS = 180.0  # an article this old ranks at half its text score
 CANDIDATES = 300  # newest matches ranked by score; older ones follow, newest first
+PHRASE_CANDIDATES = 100  # as many, for a query with a phrase of several terms: each is counted from positions
+
+
+def window(query: Query) -> int:
+    """How many of the newest matches are ranked by score."""
+    several = any(len(p.terms) > 1 or p.prefix for p in query.phrases) or query.boost is not None
+    return PHRASE_CANDIDATES if several else CANDIDATES
 
 
 def day_of(article: Article) -> float | None:
@@ -137,19 +145,19 @@ def search(
         total = matches.total()
         if not total or offset >= total or not limit:
             return SearchResults(query, total)
-        page = ranked_page(matches, offset, limit, today)
+        page = ranked_page(matches, window(parsed), offset, limit, today)
         ids = [article_id for _, article_id in page]
         found = {r.id: article_from_row(r) for r in conn.execute(select(articles).where(articles.c.id.in_(ids)))}
     return SearchResults(query, total, hits(parsed, page, found))
 
 
-def ranked_page(matches: Matches, offset: int, limit: int, today: float) -> list[tuple[float, int]]:
-    """Positions ``offset`` to ``offset + limit`` of the one order: the newest matches by score, then the rest."""
-    window = matches.newest(CANDIDATES, 0)
-    ranked = sorted(((blended(s, day, today), i) for i, s, day in window), reverse=True)
+def ranked_page(matches: Matches, size: int, offset: int, limit: int, today: float) -> list[tuple[float, int]]:
+    """Positions ``offset`` to ``offset + limit`` of the one order: the ``size`` newest by score, then the rest."""
+    newest = matches.newest(size, 0)
+    ranked = sorted(((blended(s, day, today), i) for i, s, day in newest), reverse=True)
     page = ranked[offset : offset + limit]
-    if offset + limit > len(window) and len(window) == CANDIDATES:
-        start = max(offset, len(window))
+    if offset + limit > len(newest) and len(newest) == size:
+        start = max(offset, len(newest))
         older = matches.newest(offset + limit - start, start)
         page += [(blended(s, day, today), i) for i, s, day in older]
     return page

@@ -30,7 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..model import Article
-from .search import CANDIDATES, WEIGHTS, SearchFilters, day_of, filter_clauses, indexed_text
+from .search import WEIGHTS, SearchFilters, day_of, filter_clauses, indexed_text, window
 from .search_terms import GAP, Phrase, Query, indexed_terms
 
 K1, B = 1.2, 0.75  # FTS5's bm25 constants
@@ -39,10 +39,11 @@ MAX_POSITIONS = 256  # PostgreSQL's most positions per lexeme
 _LETTERS = "AB"  # tsvector weights of title, body
 
 CREATE = (
-    # tokens: the row's length in terms (FTS5's column sizes); freq: term → weighted count, for bm25
+    # tokens: the row's length in terms (FTS5's column sizes); title_tokens: the title's, so a position says its
+    # field; freq: term → weighted count, for bm25
     "CREATE TABLE IF NOT EXISTS search_docs (id INTEGER PRIMARY KEY, source TEXT NOT NULL,"
-    " day DOUBLE PRECISION, visible INTEGER NOT NULL, tokens INTEGER NOT NULL, doc TSVECTOR NOT NULL,"
-    " freq JSONB NOT NULL)",
+    " day DOUBLE PRECISION, visible INTEGER NOT NULL, tokens INTEGER NOT NULL, title_tokens INTEGER NOT NULL,"
+    " doc TSVECTOR NOT NULL, freq JSONB NOT NULL)",
     "CREATE INDEX IF NOT EXISTS ix_search_docs_doc ON search_docs USING GIN (doc)",
     "CREATE TABLE IF NOT EXISTS search_stats (id INTEGER PRIMARY KEY, docs BIGINT NOT NULL, tokens BIGINT NOT NULL)",
     "INSERT INTO search_stats (id, docs, tokens) VALUES (1, 0, 0) ON CONFLICT (id) DO NOTHING",
@@ -83,6 +84,7 @@ def index_row(article: Article) -> dict[str, object]:
         "day": day_of(article),
         "visible": int(article.duplicate_of is None),
         "tokens": sum(len(f) for f in fields),
+        "title_tokens": len(fields[0]),
         "doc": " ".join(lexemes),
         "freq": json.dumps({t: f for t, f in freq.items() if f != 1.0}, ensure_ascii=False),
         "lexemes": list(positions),
@@ -100,8 +102,8 @@ def update_index(conn: Connection, batch: Sequence[Article]) -> None:
     ).all()
     conn.execute(
         text(
-            "INSERT INTO search_docs (id, source, day, visible, tokens, doc, freq) VALUES"
-            " (:id, :source, :day, :visible, :tokens, CAST(:doc AS tsvector), CAST(:freq AS jsonb))"
+            "INSERT INTO search_docs (id, source, day, visible, tokens, title_tokens, doc, freq) VALUES"
+            " (:id, :source, :day, :visible, :tokens, :title_tokens, CAST(:doc AS tsvector), CAST(:freq AS jsonb))"
         ),
         rows,
     )
@@ -161,6 +163,7 @@ class Matches:
         self.phrases = [*query.phrases, *([query.boost] if query.boost else [])]  # FTS5's phrase order
         self.required = list(query.phrases)
         self.boost = query.boost
+        self.query = query
         self.window: list[int] = []  # the newest matches' ids, from the counting scan
         where, self.params = filter_clauses(filters, _category)
         self.params["q"] = " & ".join(f"({tsquery(p)})" for p in self.required)
@@ -189,7 +192,7 @@ class Matches:
                 " (SELECT array_agg(id ORDER BY id DESC) FROM"
                 "   (SELECT id FROM m WHERE ok ORDER BY id DESC LIMIT :window) w) AS newest FROM m"
             ),
-            {**self.params, "window": CANDIDATES},
+            {**self.params, "window": window(self.query)},
         ).one()
         if len(self.required) == 1:
             self.rows_with[0] = int(row.everywhere)
@@ -199,7 +202,7 @@ class Matches:
         return int(row.total)
 
     def newest(self, count: int, skip: int) -> list[tuple[int, float, float | None]]:
-        if skip + count <= len(self.window):
+        if skip + count <= len(self.window) or len(self.window) < window(self.query):  # the scan gave them all
             ids = self.window[skip : skip + count]
         else:  # past the window: "id + 0", since walking the primary key backwards unpacks every row's tsvector
             ids = list(
@@ -269,29 +272,35 @@ def _phrase_counts(conn: Connection, phrase: Phrase, ids: Sequence[int]) -> dict
     offsets = _offsets(phrase)
     exact = sorted({t for _, t in offsets[:-1]} | ({offsets[-1][1]} if not phrase.prefix else set()))
     prefix = offsets[-1][1] if phrase.prefix else None
+    if prefix is None:
+        # only the phrase's lexemes, by weighting them A and keeping A: unnesting whole tsvectors costs 8 times more
+        lexemes = "unnest(ts_filter(setweight(setweight(d.doc, 'D'), 'A', CAST(:lexemes AS text[])), '{a}'))"
+        where = ""
+    else:
+        lexemes, where = "unnest(d.doc)", " AND (u.lexeme = ANY(:lexemes) OR starts_with(u.lexeme, :prefix))"
     rows = conn.execute(
-        text(
-            "SELECT d.id, u.lexeme, u.positions, u.weights FROM search_docs d, unnest(d.doc) u"
-            " WHERE d.id = ANY(:ids) AND (u.lexeme = ANY(:lexemes) OR starts_with(u.lexeme, :prefix))"
-        ),
+        text(f"SELECT d.id, d.title_tokens, u.lexeme, u.positions FROM search_docs d, {lexemes} u"
+             f" WHERE d.id = ANY(:ids){where}"),
         {"ids": list(ids), "lexemes": exact, "prefix": prefix},
-    ).all()
-    where: dict[int, dict[str, dict[int, str]]] = {}
+    ).all()  # fmt: skip
+    where_at: dict[int, dict[str, set[int]]] = {}
+    title_ends: dict[int, int] = {}
     for row in rows:
-        at = where.setdefault(row.id, {})
+        at = where_at.setdefault(row.id, {})
+        title_ends[row.id] = row.title_tokens
         if row.lexeme in exact:
-            at[row.lexeme] = dict(zip(row.positions, row.weights, strict=True))
+            at[row.lexeme] = set(row.positions)
         if prefix is not None and row.lexeme.startswith(prefix):
-            at.setdefault("\x00prefix", {}).update(zip(row.positions, row.weights, strict=True))
+            at.setdefault("\x00prefix", set()).update(row.positions)
     keys = [t for _, t in offsets[:-1]] + [offsets[-1][1] if prefix is None else "\x00prefix"]
-    weight_of = dict(zip(_LETTERS, WEIGHTS, strict=True))
+    title_weight, body_weight = WEIGHTS
     counts: dict[int, float] = {}
-    for doc_id, at in where.items():
+    for doc_id, at in where_at.items():
         if not all(key in at for key in keys):
             continue
         total = 0.0
-        for start, letter in at[keys[0]].items():
+        for start in sorted(at[keys[0]]):
             if all(start + k in at[key] for (k, _), key in zip(offsets, keys, strict=True)):
-                total += weight_of[letter]
+                total += title_weight if start <= title_ends[doc_id] else body_weight
         counts[doc_id] = total
     return counts
