@@ -133,6 +133,7 @@ class Story(BaseModel):
     size: int
     first_at: Instant | None
     last_at: Instant | None
+    thread_id: int | None = None  # its storyline: the id of the storyline's first story
     members: list[Member]
 
 
