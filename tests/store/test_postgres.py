@@ -146,7 +146,9 @@ def test_the_command_line_and_the_api_work_on_a_postgres_archive(tmp_path, new_p
     assert runner.invoke(app, ["init", "--sample", "-c", str(path)]).exit_code == 0
     text_ = path.read_text(encoding="utf-8").replace('path = "finews.db"', f'url = "{new_pg_database()}"')
     # stories and entities load jieba's models for ~10 s and are the same code on both backends (test_backends_agree)
-    path.write_text(text_ + "\n[understand]\nenabled = false\n", encoding="utf-8")
+    understanding = "[understand]\nenabled = true"
+    assert understanding in text_  # the template's own setting, turned off
+    path.write_text(text_.replace(understanding, "[understand]\nenabled = false"), encoding="utf-8")
     first = runner.invoke(app, ["fetch", "-c", str(path)])
     assert first.exit_code == 0 and "19 new" in first.output, first.output
     again = runner.invoke(app, ["fetch", "-c", str(path)])
