@@ -21,6 +21,7 @@ ARTICLE = """<!doctype html><html><head><meta charset="gbk"><title>{title}</titl
 <div class="share">分享到微博 微信</div>
 <article><h1>{title}</h1>
 <p>{lead}这是正文的第一段，讲述了事件的来龙去脉，包含足够多的文字，以便正文抽取器能够识别出这是文章的主体内容。</p>
+<p>{detail}</p>
 <p>第二段继续补充细节：公司相关负责人表示，将继续加大研发投入，推动产品迭代升级，服务更多用户。</p>
 <p class="background">第三段是背景介绍：行业竞争日趋激烈，多家企业纷纷布局，市场格局正在发生深刻变化，值得持续关注。</p>
 </article>
@@ -30,8 +31,17 @@ ARTICLE = """<!doctype html><html><head><meta charset="gbk"><title>{title}</titl
 
 def _serve(server: LoopbackServer) -> None:
     server.add("/list.html", LIST_PAGE.encode("gbk"), content_type="text/html")
-    for number, title, lead in ((101, "宁德时代发布新一代电池", "宁德时代今日"), (102, "小米副总裁离职", "小米集团")):
-        page = ARTICLE.format(title=title, lead=lead).encode("gbk")
+    # two different stories: a site's shared paragraphs alone would make them one item retitled
+    for number, title, lead, detail in (
+        (
+            101,
+            "宁德时代发布新一代电池",
+            "宁德时代今日",
+            "新电池能量密度提高百分之十五，快充十分钟可行驶四百公里，明年一季度量产装车。",
+        ),
+        (102, "小米副总裁离职", "小米集团", "该副总裁负责海外市场业务多年，离职原因未予披露，其职务暂由集团总裁兼任。"),
+    ):
+        page = ARTICLE.format(title=title, lead=lead, detail=detail).encode("gbk")
         server.add(f"/n/{number}.html", page, content_type="text/html")  # charset only in the page
 
 
