@@ -1,5 +1,7 @@
 // The search page: Pagefind's own interface over the index in /pagefind/, all from this site.
 // Kept out of the page so the Content-Security-Policy can refuse every inline script.
+// The interface loads its engine from bundlePath: static/pagefind.js, which asks Pagefind's index
+// (basePath) so that a query finds what Ctrl+F would find in the articles.
 "use strict";
 window.addEventListener("DOMContentLoaded", function () {
   var element = document.getElementById("search");
@@ -15,7 +17,8 @@ window.addEventListener("DOMContentLoaded", function () {
   var merge = (element.getAttribute("data-merge") || "").split(" ").filter(Boolean);
   var ui = new PagefindUI({
     element: "#search",
-    bundlePath: absolute(element.getAttribute("data-bundle") || "pagefind/"),
+    bundlePath: absolute(element.getAttribute("data-engine") || "static/"),
+    basePath: absolute(element.getAttribute("data-bundle") || "pagefind/"),
     mergeIndex: merge.map(function (path) {
       return { bundlePath: absolute(path) };
     }),
