@@ -5,6 +5,7 @@
 // bundles together (what the search page lists), and under "excerpts" each query's first excerpt.
 // Queries may also come one per line on standard input (QUERY "-"). fetch reads the files the browser
 // would request.
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -27,7 +28,7 @@ globalThis.document = { documentElement: { lang: "zh-CN" }, querySelector: () =>
 
 let queries = args;
 if (args.length === 1 && args[0] === "-") {
-  const input = await readFile(0, "utf8");
+  const input = readFileSync(0, "utf8");
   queries = input.split("\n").filter((line) => line.length);
 }
 const engine = await import(new URL("static/pagefind.js", root).href);

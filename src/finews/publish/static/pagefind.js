@@ -282,6 +282,11 @@ export async function search(term, settings = {}) {
     return { ...nothing(), reason: query.reason };
   }
   const found = await Promise.all(query.phrases.map((p) => engine.search(p.search, settings)));
+  for (const one of found) {
+    // Pagefind also matches the words of the title and text kept as metadata (its own words, not the
+    // index's: iPad gives "pad"); such a match has no position in the indexed words, and is none
+    one.results = one.results.filter((r) => r.words && r.words.length);
+  }
   // the part found in the fewest pages: its order and filter counts (with one part, exact)
   const fewest = found.reduce((a, b) => (b.results.length < a.results.length ? b : a));
   let results = fewest.results;
