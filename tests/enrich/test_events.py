@@ -35,17 +35,52 @@ def test_labeled_set_precision_recall(reference, corpora) -> None:
     articles = labeled_articles(reference, corpora)
     tuning = score(load_labels("tuning"), articles, extract_moves)
     heldout = score(load_labels("heldout"), articles, extract_moves)
-    assert tuning.gold >= 60 and heldout.gold >= 30
-    # tuning measured 0.983 / 0.892 (58 of 65): the rules were written reading these articles, so
-    # the floors only catch regressions, about three moves of slack
-    assert tuning.precision >= 0.93, tuning
-    assert tuning.recall >= 0.84, tuning
+    assert tuning.gold >= 150 and heldout.gold >= 30
+    # tuning measured 0.989 / 0.612 (93 of 152): 87 of its moves were labeled from a later reading of the
+    # feeds and only then tuned on; the floors catch regressions with about three moves of slack
+    assert tuning.precision >= 0.95, tuning
+    assert tuning.recall >= 0.59, tuning
     assert tuning.dated_right >= 0.85 * tuning.dated, tuning
-    # held-out measured 0.75 / 0.29 (12 of 16 predicted, 41 labeled): the honest figure. Most misses
-    # are moves a pattern cannot see (tables, 离开 with no object, a name glossed in Latin and then
-    # reused in Chinese); floors leave one or two moves of slack on a small sample
+    # held-out measured 0.765 / 0.317 (13 of 17 predicted, 41 labeled): the honest figure, short of
+    # the 0.9 / 0.6 aimed at; floors leave one move of slack on a small sample
     assert heldout.precision >= 0.7, heldout
-    assert heldout.recall >= 0.24, heldout
+    assert heldout.recall >= 0.29, heldout
+
+
+def test_subjects_carried_qualified_and_listed_later() -> None:
+    when = datetime(2026, 8, 1, tzinfo=BEIJING)
+
+    def keys(summary: str, title: str = "t") -> set[tuple[str, str]]:
+        return {
+            m.key for m in extract_moves(Article(source="s", url="u", title=title, published=when, summary=summary))
+        }
+
+    # a pronoun opening the next sentence is the person the sentence before named, where it said they worked
+    assert keys("另一名关键人物是刘畅（Chang Liu），他在苹果工作了8年。2026年1月他也跳槽到了OpenAI。") == {("刘畅", "苹果")}
+    # without an employer in the sentence before, a pronoun is not enough
+    assert keys("作为联合创始人，张伟本月回归。他在2024年辞去联席CEO一职。", title="OpenAI") == set()
+    # the verb qualifying the name after it
+    assert keys("即将离任的苹果首席执行官蒂姆·库克并未评论。") == {("蒂姆·库克", "苹果")}
+    # 离开了谷歌，其中包括A和B: the list after the organization left
+    assert keys("多位高层离开了谷歌，其中包括技术负责人杰夫·迪恩和奥里奥尔·维尼亚尔斯。") == {
+        ("杰夫·迪恩", "谷歌"), ("奥里奥尔·维尼亚尔斯", "谷歌"),
+    }  # fmt: skip
+    # the headline clause with the verb names the organization left
+    assert keys("离职的研究人员分别是Yinfei Yang和Bailin Wang。", title="库克押宝谷歌酿苦果？苹果精英接连离职") == {
+        ("Yinfei Yang", "苹果"), ("Bailin Wang", "苹果"),
+    }  # fmt: skip
+
+
+def test_places_exceptions_and_weighed_moves_are_not_moves() -> None:
+    for text in (
+        "月之暗面创始人杨植麟离开美国，回国创业。",  # a country, not an employer
+        "xAI除马斯克外联合创始人全离职。",  # the one excepted, and 全离职 is no name
+        "腾讯副总裁张三考虑离职。",  # only weighed
+        "育碧工会呼吁现任CEO辞职。",
+        "吕先生透露，他于今年1月22日从腾讯离职。",  # a surname and an address name no one
+        "前谷歌CEO埃里克·施密特谈到即将步入职场的毕业生。",  # 步入职场 is not 入职
+    ):
+        assert extract_moves(Article(source="s", url="u", title="t", summary=text)) == [], text
 
 
 def test_list_row_and_names_after_the_verb() -> None:

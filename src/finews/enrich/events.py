@@ -36,13 +36,32 @@ _SAID_GAP = re.compile(r"[^，。；：]{0,16}(?:宣布|表示|称|透露|证实
 # 马锐拉发表长文，宣布自己已离职 / 约翰·江珀宣布，在效力九年后，他将离职: the subject carries on
 _CARRY_GAP = re.compile(
     r"[^。；：]{0,30}[，,]\s*(?:[^。；，,]{0,16}[，,]\s*)?(?:他|她|并|随后|宣布|表示|称)[^。；，,]{0,24}"
+    # 执掌苹果帅印长达15年的库克，即将在今年正式卸任: a clause that only adds when
+    r"|[，,]\s*(?:即将|将|已经|已|也|则|最终|正式|早已|于|\d{4}年)[^。；，,]{0,16}"
+)
+# 在奥特曼复职数月后，他本人也离开: the name sits in a time clause, the subject is someone else
+_IN_TIME_CLAUSE = re.compile(r"在[^，。；]{0,6}$")
+# 2026年1月他也跳槽到了OpenAI: a pronoun takes the subject of the sentence before
+_PRONOUN_SUBJECT = re.compile(
+    r"\s*(?:[^，。；]{0,14}[，,]\s*|[\d年月日初底中旬上下本今去同]{1,12})?(?:他|她)(?:本人)?(?:也|还|则|随后|已经|已|便|就|于)?[^，。；他她]{0,14}"
 )
 _NOT_SUBJECT = re.compile(r"旗下|的|回应|评论|一事|谈及|称赞")
 _SUCCESSOR = re.compile(r"由|接替|接任|继任|感谢|向|祝福|欢迎")
 # 离职高管还包括 / 离开的还有: a list of the people who left follows
 _LISTED_AFTER = re.compile(
-    r"(?:的)?(?:高管|人员|员工|研究员|成员|联合创始人|创始人|高层)?(?:名单)?(?:还|则)?(?:包括|有)"
+    r"(?:的)?(?:[一二两三四五六七八九十\d]+[名位个])?(?:AI)?(?:高管|人员|员工|研究人员|研究员|成员|联合创始人|创始人|高层)?"
+    r"(?:名单)?(?:还|则)?(?:包括|有|分别是|分别为|是)"
 )
+# 离开了谷歌，其中包括A和B: the list comes after the organization and a comma
+_LISTED_LATER = re.compile(r"[^，。；]{0,12}[，,]\s*其中(?:还)?包括")
+# 除马斯克外 / 考虑离开 / 呼吁辞职: the person is excepted, or the move is only weighed, asked for or denied
+_NOT_A_MOVE_BEFORE = re.compile(r"(?:考虑|打算|是否|呼吁|要求|拒绝|不会|不愿|没有|并未|未曾|传闻|否认|如果|若)\s*$")
+# 离开美国 / 离开该国 / 离开现场: leaving a place, not an employer
+_PLACE_AFTER = re.compile(
+    r"\s*(?:了)?\s*(?:美国|中国|以色列|英国|日本|韩国|印度|欧洲|硅谷|北京|上海|深圳|杭州|香港|台湾|该国|本国|国内|家乡|现场|房间|地球|地面)"
+)
+# 即将离任的苹果首席执行官Tim Cook / Qwen 离职成员 Kaixin Li: the verb qualifies the name after it
+_QUALIFIES_AFTER = re.compile(r"(?:的)?[^，。；：、的]{0,20}?$")
 _LIST_SEP = re.compile(r"\s*(?:[)）]\s*)?[、和与及]\s*")
 _TITLED_LIST_SEP = re.compile(r"\s*(?:[)）]\s*)?[、和与及][^，。；：、,;:]{0,24}")
 # 离开公司 / 离开这家他任职长达38年的软件公司 is leaving the company the article is about, not a room
@@ -81,7 +100,7 @@ def extract_moves(article: Article) -> list[ExecutiveMove]:
     ref = (article.published or article.fetched_at or None) and (article.published or article.fetched_at).date()
     ref = ref or date.today()
     moves: list[ExecutiveMove] = []
-    title_orgs = [c.name for _, _, c in company_index().find(article.title or "")]
+    title_orgs = _title_orgs(article.title or "")
     about_leaving = bool(_DEPART_STRONG.search(article.title or ""))
     for _, text in article_fields(article):
         # feeds wrap lines inside sentences (Phil\nSpencer); one space for one newline keeps offsets
@@ -105,13 +124,16 @@ def extract_moves(article: Article) -> list[ExecutiveMove]:
             in_sentence = [p for p in people[lo:hi] if p.end <= sm.end()]
             following = sentences[i + 1][0] if i + 1 < len(sentences) else ""
             fallback = last_org or _first(title_orgs)
-            found = list(_moves_in(text, s_start, sentence, in_sentence, dates, fallback, context, following))
+            before = sentences[i - 1] if i else None
+            lead = _lead_person(people, starts, before) if before is not None else None
+            found = list(_moves_in(text, s_start, sentence, in_sentence, dates, fallback, context, following,
+                                   lead, before[0] if before is not None else ""))  # fmt: skip
             if _ROWS_FOLLOW.search(sentence):
                 found += _listed_rows(text, sm.end(), people, starts, resolver, sentence, fallback, context)
             for move in found:
                 moves.append(replace(move, article_id=article.id, url=article.url))
                 last_org = move.org or last_org
-    return merge_moves(_one_script(moves))
+    return merge_moves(_full_names(_one_script(moves)))
 
 
 @dataclass(frozen=True)
@@ -121,6 +143,37 @@ class Context:
     reference: date  # the article's date: a move without a time phrase happened by then, that month
     formers: dict[str, str]  # person key → organization written as their former employer
     about_leaving: bool  # the headline reports a departure: a bare 离开 in the text is one too
+
+
+def _title_orgs(title: str) -> list[str]:
+    """Organizations in the headline, those of the clause with the move verb first
+    (库克押宝谷歌酿苦果？苹果人工智能精英接连离职: 苹果)."""
+    found = [(start, title[start:end]) for start, end, _ in company_index().find(title)]
+    verb = _DEPART.search(title) or _ARRIVE.search(title)
+    if verb:
+        clauses = list(re.finditer(r"[^？！?!，,；;：:\s]+", title))
+        clause = next((c for c in clauses if c.start() <= verb.start() < c.end()), None)
+        if clause is not None:
+            found.sort(key=lambda f: not clause.start() <= f[0] < clause.end())
+    return [name for _, name in found]
+
+
+def _lead_person(people: list[PersonHit], starts: list[int], sentence: re.Match[str]) -> PersonHit | None:
+    """The first confident person of a sentence: who a 他 or 她 in the next one stands for."""
+    lo, hi = bisect_left(starts, sentence.start()), bisect_left(starts, sentence.end())
+    named = [p for p in people[lo:hi] if p.confidence >= 0.5]
+    return named[0] if named and len({p.key for p in named}) == 1 else None
+
+
+def _qualified_after(sentence: str, s_start: int, people: list[PersonHit], verb_end: int) -> list[PersonHit]:
+    """即将离任的苹果首席执行官Tim Cook / Qwen 离职成员 Kaixin Li: the name the verb qualifies."""
+    for p in people:
+        if p.start < s_start + verb_end:
+            continue
+        between = sentence[verb_end : p.start - s_start]
+        qualified = re.fullmatch(r"的[^，。；：、的]{0,20}|\s*(?:成员|员工|高管|研究员|工程师|负责人)\s*", between)
+        return [p] if qualified and p.confidence >= 0.5 else []
+    return []
 
 
 def _first(values: list[str]) -> str:
@@ -136,6 +189,8 @@ def _moves_in(
     fallback_org: str,
     context: Context,
     following: str = "",
+    previous_subject: PersonHit | None = None,
+    previous_sentence: str = "",
 ) -> Iterable[ExecutiveMove]:
     index = company_index()
     done: set[str] = set()
@@ -143,14 +198,29 @@ def _moves_in(
     for trig in [*_DEPART.finditer(sentence), *_ARRIVE.finditer(sentence)]:
         t_start = s_start + trig.start()
         departing = trig.re is _DEPART
+        weighed = _NOT_A_MOVE_BEFORE.search(sentence, 0, trig.start())
+        if departing and (weighed or _PLACE_AFTER.match(sentence, trig.end())):
+            continue
         subjects = _subjects(text, people, t_start)
+        if sentence.startswith("的", trig.end()):  # 离开的人数: only a name right before the verb is its subject
+            subjects = [p for p in subjects if _GAP.fullmatch(text, p.end, t_start)]
+        carried = None
+        if not subjects and previous_subject is not None and _PRONOUN_SUBJECT.fullmatch(sentence, 0, trig.start()):
+            subjects = [carried := previous_subject]
         listed = _LISTED_AFTER.match(sentence, trig.end()) if departing else None
+        if departing and not listed:
+            later = _LISTED_LATER.match(sentence, trig.end())
+            listed = later if later and not _PLACE_AFTER.match(sentence, trig.end()) else None
+        qualified = _qualified_after(sentence, s_start, people, trig.end()) if departing and not listed else []
+        subjects += qualified
+        named_after = []
         if listed:  # 其他离职高管还包括A、以及B: the people are named after the verb
-            subjects += [p for p in people if p.start >= s_start + listed.end() and p.confidence >= 0.5]
+            named_after = [p for p in people if p.start >= s_start + listed.end() and p.confidence >= 0.5]
+            subjects += named_after
         if not departing:  # 从Instacart加入微软的阿莎·夏尔马: the person follows the clause
             subjects += _joined_from(text, people, s_start + trig.end())
         for person in subjects:
-            if person.key in done:
+            if person.key in done or text.startswith("除", max(0, person.start - 1)):
                 continue
             between = text[person.end : t_start]
             if _SUCCESSOR.search(text[max(s_start, person.start - 3) : person.start]) or "接任" in between:
@@ -163,19 +233,35 @@ def _moves_in(
             if from_org and from_org[1].startswith(("公司", "该公司", "这家", "学术界", "学校")):
                 from_org = None
             org = person.org if (departing or person.former) else ""
+            if person in named_after and org_after:  # 离开了谷歌，其中包括Gemini负责人杰夫·迪恩
+                org = org_after
+            if person in qualified:  # 即将离任的苹果首席执行官Tim Cook: the organization is in between
+                org = _org_in(text[t_start : person.start]) or org
+                if not org:
+                    continue
             if not departing and not org and from_org:
                 org = from_org[1]
             if not departing and not org:
                 org = context.formers.get(person.key, "")
+            if not departing and person is carried and not org:  # 他在苹果工作了8年。…他加入OpenAI
+                org = (
+                    _org_in(previous_sentence)
+                    if re.search(r"在[^，。]{0,12}(?:工作|任职|效力)", previous_sentence)
+                    else ""
+                )
             if departing:
                 org = org or org_after or (from_org[1] if from_org else "")
                 weak_ok = person.role or _THE_COMPANY.match(after) or strong_here or context.about_leaving
                 if not org and trig[0] in _WEAK and not weak_ok:
                     continue
-                org = org or _org_in(sentence[: person.start - s_start]) or fallback_org
+                if person is carried:  # 他在苹果工作了8年。2026年1月他也跳槽: the sentence before says where
+                    org = org or _org_in(previous_sentence)
+                    if not org:
+                        continue
+                org = org or _org_in(sentence[: max(0, person.start - s_start)]) or fallback_org
             if not org or not real_organization(org):
                 continue
-            if not departing and not (person.former or from_org or person.key in context.formers):
+            if not departing and not (person.former or from_org or person.key in context.formers or person is carried):
                 continue
             dest = _destination(sentence, trig.end() if departing else trig.start(), org)
             if departing and (not dest or dest in _VAGUE_DESTINATIONS):  # 重返学术界。担任斯坦福大学…
@@ -285,6 +371,22 @@ def _one_script(moves: list[ExecutiveMove]) -> list[ExecutiveMove]:
     return [replace(m, person=rename.get((m.url, m.person), m.person)) for m in moves]
 
 
+def _full_names(moves: list[ExecutiveMove]) -> list[ExecutiveMove]:
+    """达里奥·阿莫迪 … 阿莫迪即将离开: a surname alone, in the article that gave the full name, is that person."""
+    full = {(m.url, m.org_key, m.person) for m in moves if _parts(m.person) > 1}
+    rename: dict[tuple[str, str, str], str] = {}
+    for move in moves:
+        if _parts(move.person) > 1:
+            continue
+        here = (move.url, move.org_key)
+        longer = {p for u, o, p in full if (u, o) == here and re.split(r"[·・•‧⋅∙ \-]", p)[-1] == move.person}
+        if len(longer) == 1:
+            rename[(move.url, move.org_key, move.person)] = longer.pop()
+    if not rename:
+        return moves
+    return [replace(m, person=rename.get((m.url, m.org_key, m.person), m.person)) for m in moves]
+
+
 def _parts(name: str) -> int:
     return len(re.split(r"[·・•‧⋅∙ \-]", name.strip()))
 
@@ -300,12 +402,15 @@ def _subjects(text: str, people: list[PersonHit], t_start: int) -> list[PersonHi
         carried = _CARRY_GAP.fullmatch(gap)
         if not carried or re.search(r"(?:他|她)们|[“”\"]", gap):
             return []
+        if _IN_TIME_CLAUSE.search(text, max(0, last.start - 8), last.start):
+            return []
     # 菲尔·斯宾塞（Phil Spencer）将离开: the gloss is the name before it, with its title
     while len(before) > 1 and text[before[-2].end : last.start] in ("（", "(") and before[-2].key == last.key:
         before.pop()
         last = before[-1]
     # 马斯克旗下xAI又一创始人离职: someone else, unnamed, is the subject
-    named = company_index().find(re.sub(r"从[^，。]{1,20}$", "", gap))  # 吴恩达宣布从百度辞职 is fine
+    # 吴恩达宣布从百度辞职 and Clive Chan在X平台发文宣布 are fine
+    named = company_index().find(re.sub(r"从[^，。]{1,20}$|在\s*[A-Za-z\u4e00-\u9fff]{1,8}\s*(?:平台|上)", "", gap))
     if not gap.lstrip().startswith("等") and (_NOT_SUBJECT.search(gap) or named):
         return []
     chosen = [last]
@@ -326,13 +431,17 @@ def _org_after(after: str) -> str:
     m = re.match(r"\s*(?:了|这家|该)?\s*", after)
     rest = after[m.end() if m else 0 :]
     for start, end, _ in company_index().find(rest[:24]):
-        if start <= 1:
+        if start <= 1 and not re.match(r"[，,。；;：:、]", rest):
             return rest[start:end]
     return ""
 
 
+# 腾讯新闻 / 新浪科技讯: a news outlet quoted as the source is no one's employer
+_OUTLET_AFTER = re.compile(r"新闻|网|科技讯|财经|报道|消息")
+
+
 def _org_in(text: str) -> str:
-    found = company_index().find(text)
+    found = [(s, e) for s, e, _ in company_index().find(text) if not _OUTLET_AFTER.match(text, e)]
     return text[found[-1][0] : found[-1][1]] if found else ""
 
 

@@ -83,8 +83,8 @@ MAX_NAMES = 1_000  # distinct names searched for again; an article has tens
 POS_BUDGET = 20_000  # characters tagged per text at most: news has a few hundred, junk pages many
 _FUNCTION_CHARS = frozenset("已也于在将的曾称说等和与及则就都便亦还又被是为对向从因且并")
 _SURNAME_CHARS = frozenset(_SURNAMES_1 | {s[0] for s in _SURNAMES_2})
-DEPART_WORDS = "离职|卸任|辞任|辞去|辞职|离开|出走|退休|离任|不再担任|被免|免职|挂冠|离队"
-ARRIVE_WORDS = "加盟|加入|出任|入职|投奔|转投|跳槽至|跳槽到|履新|接任"
+DEPART_WORDS = "离职|卸任|辞任|辞去|辞职|离开|出走|退休|离任|不再担任|被免|免职|解职|被罢免|被开除|被解雇|挂冠|离队"
+ARRIVE_WORDS = "加盟|加入|出任|(?<![步进])入职(?!场)|投奔|转投|跳槽至|跳槽到|履新|接任"
 _MOVE_CUE = re.compile(f"{DEPART_WORDS}|{ARRIVE_WORDS}")
 # a name right before these is how news prose quotes or addresses people
 _SPEECH_CUE = re.compile(
@@ -94,6 +94,7 @@ _SPEECH_CUE = re.compile(
 _AFTER_NAME = re.compile(
     rf"[、和与及（(]|{DEPART_WORDS}|{ARRIVE_WORDS}|表示|指出|认为|透露|介绍|坦言|直言|回应|强调|提到|告诉|写道|发文|宣布|称|说"
 )
+_LISTED_WITH_LATIN = re.compile(r"[A-Za-z]\s*[、和与及]\s*$")
 _LATIN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ -][A-Z][a-zA-Z'ąćęłńóśźżäöüé]+){1,2}(?![A-Za-z])")
 _PERSON_CUE_AFTER = re.compile(r"\s*(?:[（(]|宣布|已|也|将|表示|称|离职|卸任|辞|离开|出任|加入|加盟|等|、|和|与)")
 _ORG_SUFFIX = re.compile(
@@ -374,7 +375,13 @@ def find_people(text: str) -> list[PersonHit]:
         titled = bool(_TITLE_END.search(before))
         if m[0] in glossed:  # 吴宇怀（Tony Wu）: the article itself says who this is
             cands.append(_with_context(text, m.start(), m.end(), m[0], 0.8))
-        elif (titled or _PERSON_CUE_AFTER.match(text, m.end())) and latin_person(m[0], titled=titled):
+        elif (
+            titled
+            or _PERSON_CUE_AFTER.match(text, m.end())
+            or _LISTED_WITH_LATIN.search(text, max(0, m.start() - 4), m.start())
+        ) and (
+            latin_person(m[0], titled=titled)
+        ):  # Yinfei Yang、Haoxuan You和Bailin Wang: the last of a list of names has no cue after it
             cands.append(_with_context(text, m.start(), m.end(), m[0], 0.7 if titled else 0.6))
     # a name found in one place is the same name elsewhere (found after the longer, dotted names);
     # a name the dictionary knows as another kind of word (管理 after 高管) is a misreading, not spread
@@ -386,7 +393,20 @@ def find_people(text: str) -> list[PersonHit]:
         if m[0].isascii() and _latin_glued(text, m.start(), m.end()):
             continue  # Tim Cook inside Tim Cooke
         cands.append(replace(_with_context(text, m.start(), m.end(), m[0], 0.7), key=keys[m[0]]))
-    return _resolve(text, cands, tagged, glossed)
+    return [h for h in _resolve(text, cands, tagged, glossed) if not _not_a_name(text, h)]
+
+
+# 联合创始人全离职: a move verb inside the span is the sentence, not the name; 吕先生 is how a
+# report withholds a name (a surname and an address), so there is no one to name
+_ADDRESSED = re.compile(r"(?:先生|女士|小姐)")
+
+
+def _not_a_name(text: str, hit: PersonHit) -> bool:
+    if not hit.name.isascii() and _MOVE_CUE.search(hit.name):
+        return True
+    if len(hit.name) <= 3 and _ADDRESSED.search(hit.name, 1):
+        return True
+    return len(hit.name) == 1 or (len(hit.name) <= 2 and _ADDRESSED.match(text, hit.end) is not None)
 
 
 # 斯蒂芬·萨勒（Stephen Thaler）, Tony Wu（吴宇怀）: one person in two scripts, the other in brackets
