@@ -3,6 +3,7 @@ import time
 import pytest
 
 from finews.enrich.entities import CONFIDENT, extract_mentions, find_companies
+from finews.enrich.people import find_people
 from finews.enrich.tickers import company_index, find_text_tickers, normalize_em_code
 from finews.extract import prepare
 from finews.model import Article
@@ -221,10 +222,34 @@ def test_judged_mentions_precision(corpora) -> None:
     articles = corpus_articles(corpora, {r["article"] for r in rows})
     people_right, people = mention_precision(load_mention_judgments("tuning"), articles, "person")
     companies_right, companies = mention_precision(load_mention_judgments("tuning"), articles, "company")
-    assert people >= 150 and people_right >= 0.95 * people, (people_right, people)
+    # tuning measured 328 of 332 people (0.988; 175 of its rows were sampled and judged later, then tuned on)
+    assert people >= 300 and people_right >= 0.97 * people, (people_right, people)
     assert companies >= 150 and companies_right >= 0.97 * companies, (companies_right, companies)
     held_right, held = mention_precision(load_mention_judgments("heldout"), articles, "company")
-    assert held >= 50 and held_right >= 0.95 * held, (held_right, held)
+    assert held >= 50 and held_right >= 0.96 * held, (held_right, held)  # measured 59 of 60
+    # held-out people measured 47 of 52 (0.904), short of the 0.95 aimed at; one mention of slack
+    held_right, held = mention_precision(load_mention_judgments("heldout"), articles, "person")
+    assert held >= 45 and held_right >= 0.88 * held, (held_right, held)
+
+
+def test_pieces_of_names_and_things_named_after_people_are_not_people() -> None:
+    def names(text: str) -> set[str]:
+        return {h.name for h in find_people(text) if h.confidence >= 0.5}
+
+    # a transliteration cut short, or run on into the next word
+    assert "达里奥·阿莫" not in names("Anthropic首席执行官达里奥·阿莫代伊在一篇新文章中警告称。")
+    assert "卢卡斯·彼" not in names("Andon Labs联合创始人卢卡斯·彼得松坦言，这并不容易。")
+    assert "塔雷克·曼苏尔提" not in names("Kalshi的塔雷克·曼苏尔提供文件。")
+    assert "特蕾莎·帕内克" not in names("天文学助理教授特蕾莎·帕内克-卡雷尼奥表示，这很重要。")
+    assert "Martin Smol" not in names("ESET研究员Martin Smolár强调，这些旧版组件很危险。")
+    # things and companies named after people, and addresses that name no one
+    assert "詹姆斯·韦伯" not in names("研究团队利用詹姆斯·韦伯空间望远镜收集的光谱数据。")
+    assert "特朗普" not in names("特朗普媒体科技集团股价下跌。")
+    assert "王总" not in names("负责人王总告诉记者，他们公司的强项是内容。")
+    # whole names stay
+    assert {"山姆·阿尔特曼", "克里斯・赖特"} <= names(
+        "OpenAI首席执行官山姆·阿尔特曼对外称，能源部长克里斯・赖特等人出席。"
+    )
 
 
 def test_hundreds_of_names_and_companies_are_bounded() -> None:
