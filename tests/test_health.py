@@ -82,8 +82,11 @@ def test_a_slow_source_does_not_hold_up_the_others(tmp_path, archive):
 
     from .loopback import Reply
 
+    fetched_meanwhile: list[int] = []
+
     def slow(_request):
         time.sleep(1.5)
+        fetched_meanwhile.extend(server.hits(f"/ok{n}.xml") for n in range(4))
         return Reply(200, b"late")
 
     with LoopbackServer() as server:
@@ -95,4 +98,6 @@ def test_a_slow_source_does_not_hold_up_the_others(tmp_path, archive):
         order: list[str] = []
         config = make_config(tmp_path, sources, fetch={"retries": 0})
         fetch_all(config, archive, on_done=lambda r: order.append(r.name))
-    assert order[-1] == "slow" and archive.count() == 4
+    # the others were downloaded while the slow one was still in flight; saving keeps the config's order
+    assert fetched_meanwhile == [1, 1, 1, 1]
+    assert order == ["slow", "ok0", "ok1", "ok2", "ok3"] and archive.count() == 4
