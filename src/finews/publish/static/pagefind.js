@@ -10,10 +10,12 @@
 // finews-fold.json says how its text was folded: unicode61's separators, and Traditional → Simplified for
 // the characters it holds (a query in Traditional characters is folded character by character; OpenCC
 // folded the text phrase by phrase, which differs only for a few characters with two readings).
-// Result excerpts are made from the article's own text, escaped, the matches in <mark>.
+// Result excerpts are the article's text as its words give it back (folded, without punctuation), escaped,
+// the matches in <mark>. A match only in Pagefind's own words of the metadata (the title) is none.
 
 const FOLD_FILE = "finews-fold.json";
 const GAP = "_";
+const WALL = "-"; // between the title's words and the text's
 const QUERY_CHARS = 200; // what is read of a query, as the archive search reads it
 const QUERY_PARTS = 8;
 const EXCERPT = 120; // characters of text around the first match
@@ -218,6 +220,40 @@ export function excerpt(text, phrases, t2s) {
   return out + (end < chars.length ? "…" : "");
 }
 
+// The article's text read back from its indexed words (folded, without punctuation): each CJK run's
+// first character, then the second of each bigram; Latin words apart; the title's words left out.
+export function textOf(content) {
+  const words = String(content || "").split(/\s+/u);
+  const wall = words.indexOf(WALL);
+  let out = "";
+  let afterBigram = false;
+  let afterLatin = false;
+  for (const raw of wall >= 0 ? words.slice(wall + 1) : words) {
+    const word = raw.replace(/\.$/u, ""); // Pagefind ends each block of text with a full stop
+    if (!word || word === WALL) {
+      continue;
+    }
+    const chars = Array.from(word);
+    if (word === GAP) {
+      out += " ";
+      afterBigram = afterLatin = false;
+    } else if (CJK.test(word)) {
+      if (chars.length === 2) {
+        out += chars[1];
+      } else if (!afterBigram) {
+        out += word; // a run starts (or is this one character)
+      }
+      afterBigram = chars.length === 2;
+      afterLatin = false;
+    } else {
+      out += (afterLatin ? " " : "") + word;
+      afterBigram = false;
+      afterLatin = true;
+    }
+  }
+  return out.trim();
+}
+
 function readable(result, query, t2s) {
   let loaded = null;
   return {
@@ -226,14 +262,12 @@ function readable(result, query, t2s) {
       loaded =
         loaded ||
         result.data().then((data) => {
-          const meta = { ...(data.meta || {}) };
-          const text = meta.text || "";
-          delete meta.text;
+          const text = textOf(data.content);
+          const title = (data.meta && data.meta.title) || "";
           return {
             ...data,
-            meta,
             content: text,
-            excerpt: excerpt(text || meta.title || "", query.phrases, t2s),
+            excerpt: excerpt(text || title, query.phrases, t2s),
             sub_results: [],
           };
         });
