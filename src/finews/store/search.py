@@ -9,9 +9,13 @@ of a query separated by spaces must all appear. Word-segmented columns were drop
 a bigram phrase already tells a whole-word mention from nothing, and keeping both would double the
 index and put a segmenter back on the write path of every article.
 
-Ranking is BM25 of the query's phrases (title terms weigh 5, body terms 1; with several words, the
-words side by side are one more phrase, so the exact phrase ranks above scattered mentions), damped
-by age. To stay fast on common strings (芯片 matches tens of thousands of articles), only the newest
+Ranking is in tiers by what the title holds (:func:`title_tier`: the query as typed, each word, some
+words, none), so a headline about the subject outranks any body that only mentions it; within a tier
+by BM25 of the query's phrases (title terms weigh 5, body terms 1; with several words, the words side
+by side are one more phrase, so the exact phrase ranks above scattered mentions), with at most
+``FRESHNESS`` added for a new article: freshness breaks near-ties and never lifts a passing mention
+over a better match. Both backends hand over the same BM25 and the tiers are computed here from the
+titles, so they rank alike. To stay fast on common strings (芯片 matches tens of thousands of articles), only the newest
 ``CANDIDATES`` matches (``PHRASE_CANDIDATES`` when a phrase has several terms, whose frequencies
 PostgreSQL counts from positions) are ranked by score; they come first and every older match follows, newest
 first. That order does not depend on the page asked for, so paging through a result set returns
@@ -43,7 +47,8 @@ from .search_terms import Query, fold, parse, pattern
 
 BODY_CHARS = 15_000  # what is indexed of a body: any news story; at most one term per character, so it fits a tsvector
 WEIGHTS = (5.0, 1.0)  # title, body
-AGE_SCALE_DAYS = 180.0  # an article this old ranks at half its text score
+FRESHNESS = 0.1  # the most a new article's text score gains from its age: enough to break a near-tie, no more
+FRESHNESS_DAYS = 365.0  # the gain falls to nothing at this age
 CANDIDATES = 300  # newest matches ranked by score; older ones follow, newest first
 PHRASE_CANDIDATES = 100  # as many, for a query with a phrase of several terms: each is counted from positions
 
@@ -72,9 +77,25 @@ def indexed_text(article: Article) -> tuple[str, str]:
     return article.title, body[:BODY_CHARS]
 
 
-def blended(text_score: float, day: float | None, today: float) -> float:
-    """The text score damped by age: an article ``AGE_SCALE_DAYS`` old counts half."""
-    return text_score / (1.0 + max(0.0, today - (day or today)) / AGE_SCALE_DAYS)
+def title_tier(query: Query, title: str) -> int:
+    """How much of the query the title holds: 3 all of it as typed, 2 each word apart, 1 some words, 0 none."""
+    folded = fold(title)
+    held = sum(1 for p in query.phrases if re.search(pattern(p), folded))
+    if query.boost is None or re.search(pattern(query.boost), folded):
+        return 3 if held == len(query.phrases) else 1 if held else 0
+    return 2 if held == len(query.phrases) else 1 if held else 0
+
+
+def blended(text_score: float, day: float | None, today: float, tier: int = 0) -> float:
+    """The title tier, then the text score with a small bonus for freshness, squeezed below the next tier.
+
+    The integer part is :func:`title_tier`, so a headline about the query outranks any body that only
+    mentions it, however new; within a tier BM25 decides, and freshness adds at most ``FRESHNESS``
+    of it, which reorders only near-ties.
+    """
+    age = max(0.0, today - (day or today))
+    fresh = text_score * (1.0 + FRESHNESS * max(0.0, 1.0 - age / FRESHNESS_DAYS))
+    return tier + fresh / (1.0 + fresh)
 
 
 @dataclass
@@ -145,21 +166,35 @@ def search(
         total = matches.total()
         if not total or offset >= total or not limit:
             return SearchResults(query, total)
-        page = ranked_page(matches, window(parsed), offset, limit, today)
+        page = ranked_page(matches, window(parsed), offset, limit, today, lambda ids: _tiers(conn, parsed, ids))
         ids = [article_id for _, article_id in page]
         found = {r.id: article_from_row(r) for r in conn.execute(select(articles).where(articles.c.id.in_(ids)))}
     return SearchResults(query, total, hits(parsed, page, found))
 
 
-def ranked_page(matches: Matches, size: int, offset: int, limit: int, today: float) -> list[tuple[float, int]]:
+def _tiers(conn: Connection, query: Query, ids: Sequence[int]) -> dict[int, int]:
+    rows = conn.execute(select(articles.c.id, articles.c.title).where(articles.c.id.in_(list(ids))))
+    return {r.id: title_tier(query, r.title or "") for r in rows}
+
+
+def ranked_page(
+    matches: Matches,
+    size: int,
+    offset: int,
+    limit: int,
+    today: float,
+    tiers: Callable[[Sequence[int]], dict[int, int]],
+) -> list[tuple[float, int]]:
     """Positions ``offset`` to ``offset + limit`` of the one order: the ``size`` newest by score, then the rest."""
     newest = matches.newest(size, 0)
-    ranked = sorted(((blended(s, day, today), i) for i, s, day in newest), reverse=True)
+    tier = tiers([i for i, _, _ in newest])
+    ranked = sorted(((blended(s, day, today, tier.get(i, 0)), i) for i, s, day in newest), reverse=True)
     page = ranked[offset : offset + limit]
     if offset + limit > len(newest) and len(newest) == size:
         start = max(offset, len(newest))
         older = matches.newest(offset + limit - start, start)
-        page += [(blended(s, day, today), i) for i, s, day in older]
+        tier = tiers([i for i, _, _ in older])
+        page += [(blended(s, day, today, tier.get(i, 0)), i) for i, s, day in older]
     return page
 
 
