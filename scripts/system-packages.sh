@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages the test suite drives for real: PostgreSQL 15 (with contrib, for pg_trgm)
 # and Chromium for the browser tests, Node.js to run Pagefind's search script, Jekyll with the
-# minima theme and npm (for Hexo) to build the exported posts. Installed only when missing, so a
-# second run costs nothing. `bench/build.py` also wants hugo: pass --bench to add it.
+# minima theme and its feed plugin (jekyll-feed) and npm (for Hexo) to build the exported posts.
+# Installed only when missing, so a second run costs nothing. `bench/build.py` also wants hugo: pass --bench to add it.
 # Hexo itself comes from npm, once, into ~/.cache/finews-tools/hexo (see the end of this script).
 # The site's validators: jing (RELAX NG, for the Atom feeds) and Java for the Nu Html Checker,
 # which comes from npm (vnu-jar) into ~/.cache/finews-tools/vnu.
 set -euo pipefail
 
-wanted=(postgresql postgresql-contrib chromium fonts-noto-cjk jekyll jekyll-theme-minima jing)
+wanted=(postgresql postgresql-contrib chromium fonts-noto-cjk jekyll jekyll-theme-minima ruby-jekyll-feed jing)
 if [[ "${1:-}" == "--bench" ]]; then
     wanted+=(hugo)
 fi
@@ -38,10 +38,10 @@ fi
 
 # --- Hexo 8 for tests/publish/test_generators.py and tests/browser/test_export_xss.py: the packages a
 # `hexo init` site builds with (the landscape theme, marked, EJS, stylus, the index, archive, category
-# and tag pages), from npm into a cache outside the repository, once.
+# and tag pages) and the feeds (hexo-generator-feed), from npm into a cache outside the repository, once.
 hexo_cache="${XDG_CACHE_HOME:-$HOME/.cache}/finews-tools/hexo"
 hexo_packages=(hexo@8 hexo-theme-landscape hexo-renderer-marked hexo-renderer-ejs hexo-renderer-stylus
-    hexo-generator-index hexo-generator-archive hexo-generator-category hexo-generator-tag)
+    hexo-generator-index hexo-generator-archive hexo-generator-category hexo-generator-tag hexo-generator-feed)
 hexo_missing=0
 for package in "${hexo_packages[@]}"; do
     [[ -f "$hexo_cache/node_modules/${package%@*}/package.json" ]] || hexo_missing=1

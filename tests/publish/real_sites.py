@@ -2,7 +2,9 @@
 
 `make test` installs both (scripts/system-packages.sh): Jekyll from Debian, which builds a site with
 no Gemfile offline, and Hexo into ``~/.cache/finews-tools/hexo``, which a site links as its
-``node_modules``. Each page of a built post is found from the post's file, as the permalinks below say.
+``node_modules``. Both sites have feeds, as their users have them: Jekyll's ``jekyll-feed`` plugin
+(``feed.xml``, which minima links) and ``hexo-generator-feed`` (``atom.xml`` and ``rss2.xml``).
+Each page of a built post is found from the post's file, as the permalinks below say.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from lxml import etree
 from selectolax.lexbor import LexborHTMLParser
 
 from ..requirements import need_tool, unavailable
@@ -21,7 +24,8 @@ from ..requirements import need_tool, unavailable
 HEXO_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "finews-tools" / "hexo"
 HEXO_PLUGINS = ["hexo-theme-landscape", "hexo-renderer-marked", "hexo-renderer-ejs", "hexo-renderer-stylus",
                 "hexo-generator-index", "hexo-generator-archive", "hexo-generator-category",
-                "hexo-generator-tag"]  # fmt: skip
+                "hexo-generator-tag", "hexo-generator-feed"]  # fmt: skip
+FEED_NAMES = ("feed.xml", "atom.xml", "rss.xml", "rss2.xml")
 BUILD_TIMEOUT = 600  # seconds: a hung generator fails the test instead of holding the suite
 
 JEKYLL_CONFIG = """title: finews export
@@ -29,6 +33,7 @@ theme: minima
 timezone: Asia/Shanghai
 future: true
 permalink: /:categories/:title/
+plugins: [jekyll-feed]
 """
 HEXO_CONFIG = """title: finews export
 url: http://127.0.0.1
@@ -38,6 +43,10 @@ timezone: Asia/Shanghai
 permalink: posts/:title/
 theme: landscape
 future: true
+feed:
+  type: [atom, rss2]
+  path: [atom.xml, rss2.xml]
+  limit: 0
 """
 
 
@@ -142,3 +151,23 @@ def jekyll_post_page(path: Path) -> Page:
 
 def hexo_post_page(path: Path) -> Page:
     return read_page(path, "h1.article-title", "div.article-entry", chrome="td.gutter")
+
+
+def feed_files(built: Path) -> list[Path]:
+    """Every feed a built site holds, by the names Jekyll's, Hexo's and finews' feeds have."""
+    return sorted(path for name in (*FEED_NAMES, "feed.json") for path in built.rglob(name))
+
+
+def malformed_feeds(built: Path) -> dict[str, str]:
+    """Each feed of ``built`` that a strict parser refuses (XML 1.0; JSON for ``feed.json``), with why."""
+    strict = etree.XMLParser(recover=False, resolve_entities=False, no_network=True, huge_tree=True)
+    refused = {}
+    for path in feed_files(built):
+        try:
+            if path.suffix == ".json":
+                json.loads(path.read_text(encoding="utf-8"))
+            else:
+                etree.fromstring(path.read_bytes(), strict)
+        except (etree.XMLSyntaxError, ValueError) as error:
+            refused[path.relative_to(built).as_posix()] = str(error)[:200]
+    return refused
