@@ -56,7 +56,9 @@ def test_subjects_carried_qualified_and_listed_later() -> None:
         }
 
     # a pronoun opening the next sentence is the person the sentence before named, where it said they worked
-    assert keys("另一名关键人物是刘畅（Chang Liu），他在苹果工作了8年。2026年1月他也跳槽到了OpenAI。") == {("刘畅", "苹果")}
+    assert keys("另一名关键人物是刘畅（Chang Liu），他在苹果工作了8年。2026年1月他也跳槽到了OpenAI。") == {
+        ("刘畅", "苹果")
+    }
     # without an employer in the sentence before, a pronoun is not enough
     assert keys("作为联合创始人，张伟本月回归。他在2024年辞去联席CEO一职。", title="OpenAI") == set()
     # the verb qualifying the name after it

@@ -125,7 +125,8 @@ def extract_moves(article: Article) -> list[ExecutiveMove]:
             following = sentences[i + 1][0] if i + 1 < len(sentences) else ""
             fallback = last_org or _first(title_orgs)
             before = sentences[i - 1] if i else None
-            lead = _lead_person(people, starts, before) if before is not None else None
+            pronoun = before is not None and ("他" in sentence or "她" in sentence)
+            lead = _lead_person(people, starts, before) if pronoun else None
             found = list(_moves_in(text, s_start, sentence, in_sentence, dates, fallback, context, following,
                                    lead, before[0] if before is not None else ""))  # fmt: skip
             if _ROWS_FOLLOW.search(sentence):
@@ -198,7 +199,7 @@ def _moves_in(
     for trig in [*_DEPART.finditer(sentence), *_ARRIVE.finditer(sentence)]:
         t_start = s_start + trig.start()
         departing = trig.re is _DEPART
-        weighed = _NOT_A_MOVE_BEFORE.search(sentence, 0, trig.start())
+        weighed = _NOT_A_MOVE_BEFORE.search(sentence, max(0, trig.start() - 6), trig.start())
         if departing and (weighed or _PLACE_AFTER.match(sentence, trig.end())):
             continue
         subjects = _subjects(text, people, t_start)

@@ -10,7 +10,7 @@ and tags and frequencies sit in numpy arrays keyed by a 64-bit hash of the word:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -19,6 +19,7 @@ import rjieba
 
 from .tickers import company_index
 
+MAX_CACHED_WORDS = 1 << 16
 COMPANY_FREQ = 2000  # what a listed company's name weighs in the segmenter: it stays one word
 _MASK = (1 << 64) - 1
 _P = 0x100000001B3  # the polynomial's base (odd, so it has an inverse modulo 2**64)
@@ -67,12 +68,21 @@ class Lexicon:
     tags: np.ndarray  # uint8 index into tag_names; 0 for a prefix that is no word
     freqs: np.ndarray  # uint32
     tag_names: tuple[str | None, ...]
+    # word → position: news repeats its words, and a lookup in the table costs microseconds of numpy
+    # calls; bounded, it is emptied when full
+    _positions: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def _at(self, word: str) -> int:
         """Position of ``word`` in the table, or -1."""
-        wanted = np.uint64(word_hash(word))
-        at = int(np.searchsorted(self.hashes, wanted))
-        return at if at < len(self.hashes) and self.hashes[at] == wanted else -1
+        at = self._positions.get(word)
+        if at is None:
+            wanted = np.uint64(word_hash(word))
+            at = int(np.searchsorted(self.hashes, wanted))
+            at = at if at < len(self.hashes) and self.hashes[at] == wanted else -1
+            if len(self._positions) >= MAX_CACHED_WORDS:
+                self._positions.clear()
+            self._positions[word] = at
+        return at
 
     def tag(self, word: str) -> str | None:
         """The dictionary's part-of-speech tag of ``word``; None when it is not a dictionary word."""

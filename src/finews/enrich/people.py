@@ -13,6 +13,7 @@ move verbs and speech verbs); a name found there is then searched for in the who
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
@@ -434,6 +435,9 @@ def _glosses(text: str, cands: list[PersonHit]) -> dict[str, str]:
     return pairs
 
 
+_SENTENCE_STOP = re.compile(r"[。！？；!?;\n]")
+
+
 def _pos_windows(text: str) -> list[tuple[int, int]]:
     """Where word segmentation can find a name worth having. Segmenting costs tens of µs a
     character, and elsewhere it only yields bare names, which the search for names already found
@@ -445,10 +449,14 @@ def _pos_windows(text: str) -> list[tuple[int, int]]:
     (吴泳铭表示, 张三先生). At most :data:`POS_BUDGET` characters in all.
     """
     spans: list[tuple[int, int]] = []
+    stops: list[int] | None = None  # sentence ends, found once for all the cues
     for m in _MOVE_CUE.finditer(text):
-        lo = max(text.rfind(c, max(0, m.start() - 80), m.start()) for c in "。！？；!?;\n") + 1
-        ends = [e for e in (text.find(c, m.end(), m.end() + 50) for c in "。！？；!?;\n") if e >= 0]
-        hi = min(ends) + 1 if ends else min(len(text), m.end() + 50)
+        if stops is None:
+            stops = [s.start() for s in _SENTENCE_STOP.finditer(text)]
+        at = bisect_left(stops, m.start())
+        lo = stops[at - 1] + 1 if at and stops[at - 1] >= m.start() - 80 else 0
+        after = bisect_left(stops, m.end())
+        hi = stops[after] + 1 if after < len(stops) and stops[after] < m.end() + 50 else min(len(text), m.end() + 50)
         spans.append((max(lo, m.start() - 80), hi))
     for m in TITLE_CHAIN.finditer(text):
         if m.end() < len(text) and text[m.end()] in _SURNAME_CHARS:
@@ -530,6 +538,7 @@ _GOES_ON = re.compile(r"[-‐－]\s*[\u4e00-\u9fff]|[A-Za-z\u00c0-\u024f]")
 # 詹姆斯·韦伯望远镜, 特朗普媒体科技集团, 莫莉·罗斯基金会: a thing named after someone
 _NAMED_AFTER = re.compile(r"(?:空间)?望远镜|媒体科技|科技集团|集团|基金会|号(?:探测器|飞船|卫星)")
 _THING_INSIDE = re.compile(r"基金|集团|公司")
+_DOTTED = re.compile(rf"[{_DOTS}]")
 
 
 def _cut_or_named_after(text: str, hit: PersonHit) -> bool:
@@ -542,7 +551,7 @@ def _cut_or_named_after(text: str, hit: PersonHit) -> bool:
         return False
     before = text[hit.start - 1] if hit.start else ""
     after = text[hit.end : hit.end + 2]
-    parts = re.split(rf"[{_DOTS}]", name)
+    parts = _DOTTED.split(name) if any(c in _DOTS for c in name) else [name]
     translit = len(parts) > 1 or all(c in _TRANSLIT for c in name)
     if translit and after[:1] and after[0] in _GOES_ON_CHARS and not _common_word(after):
         return True  # 莫里斯·施韦|策, 冯德|莱恩
