@@ -7,6 +7,8 @@ and Hexo (marked) posts with Markdown and with HTML bodies, the four sites are b
 Hexo themselves, served from loopback, and every page is opened **without** a Content-Security-Policy:
 the exports' escaping alone must hold. A plain post's page tells what the themes do of their own
 (minima's JSON-LD block, landscape's icon font from a CDN), which is all the other pages may do.
+Every feed the sites' own plugins make of the posts (jekyll-feed, hexo-generator-feed), and the
+Atom, RSS and JSON feeds of finews' own site built from the same articles, must parse strictly.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pytest
 from finews.config import config_from_dict
 from finews.extract import prepare
 from finews.model import Article
-from finews.publish import export_posts
+from finews.publish import build_site, export_posts
 from finews.publish.hexo import hexo_path
 from finews.publish.jekyll import jekyll_path
 from finews.publish.posts import post_context
@@ -31,10 +33,12 @@ from finews.publish.posts import post_context
 from ..publish.real_sites import (
     build_hexo,
     build_jekyll,
+    feed_files,
     hexo_page,
     hexo_site,
     jekyll_page,
     jekyll_site,
+    malformed_feeds,
     need_hexo,
     need_jekyll,
 )
@@ -55,6 +59,12 @@ HOSTILE_LINKS = [
     "javascript&colon;alert(1)",
 ]
 CONTROL = "对照"
+# characters XML 1.0 forbids or HTML calls errors (NUL, C0 and C1 controls, noncharacters), which a
+# publisher's feed may still hand over, in text and in markup; lone surrogates too, in the raw fields
+FORBIDDEN_CHARS = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x1f", "\x7f", "\x80", "\x85", "\x9f",
+                   "\ufdd0", "\ufffe", "\uffff"]  # fmt: skip
+CONTROL_VECTORS = [f"控制{c}字符<b>{c}</b>" for c in FORBIDDEN_CHARS] + ["".join(FORBIDDEN_CHARS)]
+SURROGATES = "孤\ud800立\udfff代理"
 SITES = [("jekyll", "markdown"), ("jekyll", "html"), ("hexo", "markdown"), ("hexo", "html")]
 
 
@@ -83,24 +93,30 @@ def _articles(vectors: list[str], base: str) -> list[Article]:
         raw.url = HOSTILE_LINKS[n % len(HOSTILE_LINKS)] if n < len(HOSTILE_LINKS) else item.tags[1]
         raw.image = item.image
         out += [extracted, raw]
+    lone = prepare(Article(source="vectors", url=f"{base}/a/s.html", guid="s", title="s", content_html="<p>正文</p>"))
+    lone.slug, lone.title, lone.summary, lone.author = "s", SURROGATES, SURROGATES, SURROGATES
+    lone.categories = [SURROGATES, *FORBIDDEN_CHARS]
+    out.append(lone)
     control = prepare(Article(source="vectors", url=f"{base}/a/0.html", title=CONTROL, content_html="<p>正文</p>"))
     control.slug = "control"
     return [control, *out]
 
 
 @pytest.fixture(scope="module")
-def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[str, list[str], str]]]:
-    """For each site: its loopback address, the address of each post page, the control post's page."""
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[str, list[str], str]]]:
+    """Each site's built folder; for each: its loopback address, each post page's, the control post's page."""
     need_jekyll()
     need_hexo()
-    vectors = load_vectors()
+    vectors = load_vectors() + CONTROL_VECTORS
     root = tmp_path_factory.mktemp("export-xss")
     source = {"name": "vectors", "title": HOSTILE, "url": "x", "category": "vectors", "category_name": HOSTILE,
               "tags": [HOSTILE], "hexo_categories": ["测试", HOSTILE]}  # fmt: skip
     export = {"home_label": HOSTILE, "fallback_image": "javascript:alert(1)", "site_url": "javascript:alert(1)//"}
-    config = config_from_dict({"sources": [source], "export": export}, base_dir=root)
+    site = {"base_url": "https://news.example.cn/desk"}
+    config = config_from_dict({"sources": [source], "export": export, "site": site}, base_dir=root)
     servers = []
     found = {}
+    folders = {}
     # the articles' own addresses refuse connections: relative images fail at once
     with socket.socket() as refusing:
         refusing.bind(("127.0.0.1", 0))
@@ -109,6 +125,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[
             folder = (jekyll_site if fmt == "jekyll" else hexo_site)(root / f"{fmt}-{body}")
             export_posts(articles, fmt, folder, config, body=body)
             built = (build_jekyll if fmt == "jekyll" else build_hexo)(folder)
+            folders[f"{fmt}-{body}"] = built
             server, url = _serve(built)
             servers.append(server)
             pages = {}
@@ -120,12 +137,31 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[
                 pages[article.slug] = f"{url}/{page.relative_to(built).as_posix()}"
             control = pages.pop("control")
             found[f"{fmt}-{body}"] = (url, list(pages.values()), control)
+        # lone surrogates only in the exports: finews' own build stops at them (they cannot be encoded)
+        build_site([a for a in articles if a.title != SURROGATES], config, root / "finews", search=False)
+        folders["finews"] = root / "finews"
         try:
-            yield found
+            yield folders, found
         finally:
             for server in servers:
                 server.shutdown()
                 server.server_close()
+
+
+@pytest.fixture(scope="module")
+def sites(built: tuple[dict, dict]) -> dict[str, tuple[str, list[str], str]]:
+    return built[1]
+
+
+def test_every_feed_of_the_built_sites_is_well_formed(built: tuple[dict[str, Path], dict]) -> None:
+    """jekyll-feed's feed.xml, hexo-generator-feed's atom.xml and rss2.xml, finews' own Atom, RSS and JSON."""
+    folders = built[0]
+    counts = {site: len(feed_files(folder)) for site, folder in folders.items()}
+    assert all(n >= 1 for n in counts.values()) and counts["finews"] >= 3, counts
+    refused = {
+        f"{site}/{name}": why for site, folder in folders.items() for name, why in malformed_feeds(folder).items()
+    }
+    assert not refused, refused
 
 
 def _theme_only(figures: Figures) -> set[str]:

@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from ..config import Config
 from ..extract.markdown import web_url
 from ..model import Article
+from .feeds import legal_chars
 from .frontmatter import block, inert_name, plain_or_quoted, single_quoted
 from .posts import PostContext, body_text, has_template_tags, path_name
 
@@ -57,7 +58,7 @@ def render_hexo(article: Article, ctx: PostContext, config: Config) -> str:
     ]
     if image:
         front.append(f"thumbnail: {single_quoted(image)}")
-    body = body_text(article, ctx.body).strip()
+    body = legal_chars(body_text(article, ctx.body)).strip()  # hexo-generator-feed copies it into its feeds
     if has_template_tags(body):
         front.append("disableNunjucks: true")
     return block(front) + "\n" + body + "\n"

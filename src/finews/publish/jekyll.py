@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from ..config import Config
 from ..extract.markdown import markdown_autolink, markdown_link, markdown_text
 from ..model import Article
+from .feeds import legal_chars
 from .frontmatter import block, double_quoted, inert_name, plain_or_quoted
 from .posts import PostContext, body_text, liquid_guard
 
@@ -43,4 +44,5 @@ def render_jekyll(article: Article, ctx: PostContext, config: Config) -> str:
         home = markdown_link(export.home_label, f"{site}/", relative=True)
         parts.append(f"{category}｜{home}")
     text = "\n\n".join(p.strip() for p in parts if p.strip()) + "\n"
-    return block(front) + liquid_guard(text)
+    # the summary, link and back links as they are: a NUL or lone surrogate would reach Jekyll's feed
+    return block(front) + legal_chars(liquid_guard(text))
