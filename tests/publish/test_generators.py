@@ -34,12 +34,14 @@ from .real_sites import (
     Page,
     build_hexo,
     build_jekyll,
+    feed_files,
     hexo_page,
     hexo_post_page,
     hexo_site,
     jekyll_page,
     jekyll_post_page,
     jekyll_site,
+    malformed_feeds,
     need_hexo,
     need_jekyll,
 )
@@ -203,6 +205,16 @@ def test_template_tags_in_every_field_show_as_written(site: str, request: pytest
     if built.fmt == "hexo":
         authors = [_front(built, a).get("author") for a in hostile]
         assert authors == [f"作者{TAGS}", "模板{{ 来源 }}"]  # the item's author, else the source's title
+
+
+@pytest.mark.parametrize("site", ["jekyll_markdown", "hexo_markdown", "jekyll_html", "hexo_html"])
+def test_every_feed_of_the_built_site_is_well_formed(site: str, request: pytest.FixtureRequest) -> None:
+    """jekyll-feed's feed.xml, hexo-generator-feed's atom.xml and rss2.xml, of the real items, strictly parsed."""
+    built: Built = request.getfixturevalue(site)
+    names = {path.name for path in feed_files(built.out)}
+    assert names == ({"feed.xml"} if built.fmt == "jekyll" else {"atom.xml", "rss2.xml"}), names
+    refused = malformed_feeds(built.out)
+    assert not refused, refused
 
 
 def _front(built: Built, article: Article) -> dict:
