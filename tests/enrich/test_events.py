@@ -127,6 +127,18 @@ def test_merge_prefers_precise_dates() -> None:
     assert (merged.when, merged.destination, merged.reports) == ("2021-08", "UCSB", ("a", "b"))
 
 
+def test_a_date_the_text_states_beats_the_headlines_month() -> None:
+    when = datetime(2026, 11, 28, 10, tzinfo=BEIJING)
+    body = "<p>阿里巴巴副总裁、达摩院自动驾驶实验室负责人王刚已于去年8月离职，加盟字节跳动。</p>"
+    article = Article(source="s", url="u", title="阿里副总裁王刚离职", published=when, content_html=body)
+    (move,) = extract_moves(article)
+    assert (move.person, move.when, move.destination) == ("王刚", "2025-08", "字节跳动")
+    # across reports too: a month inferred from one article yields to a date another states
+    inferred = ExecutiveMove("王刚", "阿里巴巴", "阿里巴巴", when="2026-11", url="a")
+    stated = ExecutiveMove("王刚", "阿里巴巴", "阿里巴巴", when="2025-08", when_text="去年8月", url="b")
+    assert merge_moves([inferred, stated])[0].when == "2025-08"
+
+
 def test_bad_input_is_bounded() -> None:
     # thousands of distinct titled names before a move verb, with no full stop: every name is a
     # candidate subject, so per-sentence work has to stay bounded (this took minutes once)

@@ -465,7 +465,9 @@ def _when(dates: list[DateExpr], t_start: int) -> DateExpr | None:
 def merge_moves(moves: Iterable[ExecutiveMove]) -> list[ExecutiveMove]:
     """One record per (person, organization): the first report's fields, gaps filled from later ones.
 
-    A more precise date wins (2021-08 over 2021); every reporting URL is kept in ``reports``.
+    A date the text states wins over one inferred from the article's own date (a headline without a
+    time phrase is dated by its month; the body's 去年8月 is the truth); then a more precise date wins
+    (2021-08 over 2021). Every reporting URL is kept in ``reports``.
     """
     merged: dict[tuple[str, str], ExecutiveMove] = {}
     for move in moves:
@@ -475,7 +477,9 @@ def merge_moves(moves: Iterable[ExecutiveMove]) -> list[ExecutiveMove]:
             merged[move.key] = replace(move, reports=urls)
             continue
         when, when_text = old.when, old.when_text
-        if move.when and (not when or (len(move.when) > len(when) and move.when.startswith(when[:4]))):
+        stated_only_here = bool(move.when_text) and not when_text
+        more_precise = len(move.when) > len(when) and move.when.startswith(when[:4])
+        if move.when and (not when or stated_only_here or (more_precise and (move.when_text or not when_text))):
             when, when_text = move.when, move.when_text
         merged[move.key] = replace(
             old,
