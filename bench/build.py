@@ -40,8 +40,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hexo_site
-from search import CORPUS
-from search import build as make_archive
+from search import CORPUS, base_articles
+from search import build as save_copies
 
 from finews.config import config_from_dict
 from finews.model import Article
@@ -273,7 +273,7 @@ def main() -> int:
             print(f"== {args.articles} articles: finews, Jekyll, Hugo and Hexo on the same posts")
             small = work / "small.db"
             if not small.exists():
-                make_archive(lambda: open_archive(small), args.articles)
+                save_copies(lambda: open_archive(small), base_articles(), args.articles)
             results, hexo_skipped = compare(small, work / "small")
             met = summary(results, hexo_skipped)
         if not args.skip_large:
@@ -282,7 +282,7 @@ def main() -> int:
             if args.large_archive and not (args.reuse and large.exists()):
                 shutil.copyfile(args.large_archive, large)
             elif not large.exists():
-                make_archive(lambda: open_archive(large), args.large)
+                save_copies(lambda: open_archive(large), base_articles(), args.large)
             folder = work / "large"
             folder.mkdir(exist_ok=True)
             search = not args.large_no_search
