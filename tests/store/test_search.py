@@ -161,7 +161,7 @@ def test_fts5_reads_the_indexed_terms_back_as_they_are():
     """SQLite gets the terms joined by spaces, PostgreSQL the terms themselves: both must hold the same terms."""
     import sqlite3
 
-    from finews.store.search_sqlite import TOKENIZE
+    from finews.store.search_sqlite import TERMS_TOKENIZE
     from finews.store.search_terms import terms
 
     sample = "".join(chr(c) for c in range(0x80, 0x30000, 37) if not 0xD800 <= c <= 0xDFFF)
@@ -172,7 +172,7 @@ def test_fts5_reads_the_indexed_terms_back_as_they_are():
         " ".join(f"q{c}q" for c in sample),
     ]
     db = sqlite3.connect(":memory:")
-    db.execute(f'CREATE VIRTUAL TABLE f USING fts5(a, tokenize="{TOKENIZE}")')
+    db.execute(f'CREATE VIRTUAL TABLE f USING fts5(a, tokenize="{TERMS_TOKENIZE}")')
     db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(f, 'instance')")
     for n, value in enumerate(texts, 1):
         expected = terms(value)

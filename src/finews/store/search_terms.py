@@ -63,15 +63,17 @@ _FOLD = _fold_table()
 _TO_FOLD = re.compile("[\x00\u0130\u3000\ud800-\uf8ff\uff01-\uff5e]")
 
 
-def _separators() -> re.Pattern[str]:
+def _separator_class() -> str:
     ranges = []
     for item in unicode61.SEPARATORS.split():
         start, _, end = item.partition("-")
         ranges.append(re.escape(chr(int(start, 16))) + ("-" + re.escape(chr(int(end, 16))) if end else ""))
-    return re.compile("[" + "".join(ranges) + "]+")
+    return "".join(ranges)
 
 
-_SEPARATORS = _separators()  # unicode61's, as one regular expression: much faster than str.translate
+_SEPARATOR_CHARS = _separator_class()  # unicode61's
+# one pass over folded text: separators, CJK runs, other runs of token characters (Latin tokens)
+_RUNS = re.compile(f"([{_SEPARATOR_CHARS}]+)|([{_CJK_CHARS}]+)|[^{_SEPARATOR_CHARS}{_CJK_CHARS}]+")
 
 
 def fold(text: str) -> str:
@@ -90,24 +92,30 @@ def fold(text: str) -> str:
 def _cut(folded: str) -> tuple[list[str], int]:
     """Terms of folded text, and the length of the CJK run it ends with (0: it ends otherwise)."""
     out: list[str] = []
+    append = out.append
     last_run = 0
-    for chunk in _SEPARATORS.split(folded):
-        if not chunk:
+    apart = True  # at the start of the text or after separators: where a gap term may be due
+    for match in _RUNS.finditer(folded):
+        separator, run = match.group(1, 2)
+        if separator:
+            apart = True
             continue
-        if out and (last_run > 0) != bool(_CJK.match(chunk)):  # Latin, a separator, CJK (or back)
-            out.append(GAP)
-        if chunk.isascii():  # lower-case letters and digits already
-            out.append(chunk)
+        if apart:
+            if out and (last_run > 0) != bool(run):  # Latin, a separator, CJK (or back)
+                append(GAP)
+            apart = False
+        if run:
+            out += map(str.__add__, run, run[1:])  # its overlapping bigrams
+            append(run[-1])
+            last_run = len(run)
+        else:
+            other = match.group()
+            if not other.isascii():
+                other = other.translate(unicode61.TABLE)  # accents removed; some characters fold to none
+                if not other:
+                    continue
+            append(other)
             last_run = 0
-            continue
-        for run, other in _PIECES.findall(chunk):
-            if run:
-                out += map(str.__add__, run[:-1], run[1:])
-                out.append(run[-1])
-                last_run = len(run)
-            elif other := other if other.isascii() else other.translate(unicode61.TABLE):  # accents removed
-                out.append(other)
-                last_run = 0
     return out, last_run
 
 
