@@ -259,3 +259,19 @@ def test_real_channels_keep_every_post_of_a_follow_up(channel_archive) -> None:
     assert overwritten == [], overwritten
     apart = [(a.title, b.title) for a, b in pairs if shown[a.url].story_id != shown[b.url].story_id]
     assert apart == [], apart
+
+
+@pytest.mark.parametrize("together", [False, True], ids=["one-by-one", "same-batch"])
+def test_a_repeat_or_rewording_after_a_follow_up_never_overwrites_the_other_post(archive, together) -> None:
+    """A post, its follow-up, the post again word for word and a rewording of the follow-up: each repeat
+    updates the post it repeats (its own row, checked against that row's text), never the other one."""
+    first = post("https://t.example/channel/900", "某市今晨发生4.8级地震", POST)
+    follow = post("https://t.example/channel/901", FOLLOW_TITLE, POST + NEWS, hours=1)
+    again = post("https://t.example/channel/902", "某市今晨发生4.8级地震", POST, hours=2)
+    retold = POST.replace("今晨", "今天早上") + NEWS
+    follow_retold = post("https://t.example/channel/903", FOLLOW_TITLE, retold, hours=3)
+    items = [first, follow, again, follow_retold]
+    ingest(archive, items) if together else ingest(archive, *([item] for item in items))
+    texts = sorted(html_to_text(a.content_html) for a in archive.iter_articles(linked=True))
+    assert texts == sorted([POST, retold])  # the post and its follow-up, each in its last wording
+    assert len({a.story_id for a in archive.iter_articles()}) == 1

@@ -130,16 +130,6 @@ class Understanding:
         url, guid = ("", target.split(":", 2)[2]) if target.startswith("guid:") else (target, "")
         index.insert(target, fp, source=article.source, url=url, guid=guid, root=root)
 
-    def _take_over(self, article: Article, target: str) -> None:
-        """File ``article``'s fingerprint as ``target``'s, which it replaces: the archive keeps the two as one
-        article under the earlier identity, so the index holds what a resumed one would (and a later
-        rewording in this batch or the next finds the article the archive has, not an identity it lacks)."""
-        index = self.index
-        fp, root = index.fingerprint(article.identity), index.root(target)
-        index.remove(article.identity)
-        url, guid = ("", target.split(":", 2)[2]) if target.startswith("guid:") else (target, "")
-        index.insert(target, fp, source=article.source, url=url, guid=guid, root=root)
-
     def describe(self, changed: Sequence[Article]) -> list[Findings]:
         """Story, mentions and moves of each saved (new or changed) article."""
         from ..store.findings import Findings
