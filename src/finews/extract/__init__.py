@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, tzinfo
 
+from ..chars import legal_chars
 from ..model import BEIJING, Article
 from .clean import clean_html, clean_title, html_to_text, sanitize
 from .dates import parse_date
@@ -28,6 +29,7 @@ def prepare(article: Article, *, zone: tzinfo = BEIJING, now: datetime | None = 
 
     ``zone`` is the source's time zone, applied to dates the source wrote without an offset.
     """
+    _drop_illegal_chars(article)
     article.url = _web_link((article.url or "").strip())
     article.canonical_url = canonical_url(article.url)
     article.title = _cut(clean_title(article.title), TITLE_CHARS)
@@ -57,6 +59,15 @@ def prepare(article: Article, *, zone: tzinfo = BEIJING, now: datetime | None = 
     if not article.title:
         article.title = _digest(summary or body_text, 40) or article.canonical_url
     return article
+
+
+def _drop_illegal_chars(article: Article) -> None:
+    """A NUL or a lone surrogate (a JSON Feed's ``"\ud800"``) never gets past the door: no writer takes them."""
+    for name in ("url", "guid", "title", "author", "summary", "content_html", "image"):
+        value = getattr(article, name)
+        if value:
+            setattr(article, name, legal_chars(value))
+    article.categories = [legal_chars(c) for c in article.categories]
 
 
 _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")

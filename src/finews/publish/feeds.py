@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +11,7 @@ from email.utils import format_datetime
 from jinja2 import Environment
 from markupsafe import escape
 
+from ..chars import legal_chars
 from ..config import SiteConfig
 from ..extract.clean import valid_url
 from ..model import Article
@@ -20,16 +20,6 @@ from .paths import base_prefix, site_url
 FEED_FILES = ("atom.xml", "rss.xml", "feed.json")
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# characters XML 1.0 does not allow (a NUL makes a feed not well-formed), the C1 controls and
-# noncharacters HTML calls errors: a publisher's text may hold any of them
-_ILLEGAL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
-
-
-def legal_chars(text: str) -> str:
-    """``text`` without the characters an XML or HTML document may not hold (every feed, sitemap and page)."""
-    return _ILLEGAL_CHARS.sub("", text)
-
-
 @dataclass(frozen=True)
 class Entry:
     """What a feed needs of an article; ``content`` is "" for the ones past the content budget."""
