@@ -6,7 +6,9 @@ filters, its rows) does not import all of it (Alembic, the lock's file locking).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_names
 
 _HOME = {
     "Archive": "base",
@@ -35,18 +37,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    # __import__, not importlib.import_module: `python -X importtime` lists only imports made this way
-    value = getattr(__import__(f"{__name__}.{home}", fromlist=[name]), name)
-    globals()[name] = value  # found once; later look-ups are ordinary attributes
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})
+__getattr__, __dir__ = lazy_names(__name__, globals(), _HOME)
 
 
 if TYPE_CHECKING:
