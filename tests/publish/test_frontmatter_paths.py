@@ -3,6 +3,7 @@ import random
 import pytest
 import yaml
 
+from finews.chars import legal_chars
 from finews.errors import PublishError
 from finews.publish.frontmatter import double_quoted, plain_or_quoted, single_quoted
 from finews.publish.paths import safe_join, safe_name
@@ -56,7 +57,8 @@ def _random_strings(n: int) -> list[str]:
 @pytest.mark.parametrize("quote", [double_quoted, single_quoted, plain_or_quoted])
 def test_any_string_round_trips_through_yaml(quote):
     for text in NASTY + _random_strings(2000):
-        expected = "".join(c for c in text if not 0xD800 <= ord(c) <= 0xDFFF)
+        # what no document may hold (NUL, lone surrogates …) is dropped: YAML would hand a NUL back as one
+        expected = legal_chars(text)
         loaded = yaml.safe_load(f"title: {quote(text)}\n")["title"]
         assert (loaded if loaded is not None else "") == expected, repr(text)
 

@@ -13,7 +13,9 @@ from .feeds import legal_chars
 # YAML's printable set, minus the characters YAML 1.1 parsers treat as line breaks or BOM.
 _NEEDS_ESCAPE = re.compile("[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x00": "\\0"}
-_PLAIN_SAFE = re.compile(r"^[\w\u3400-\u9fff\uf900-\ufaff][\w\u3400-\u9fff\uf900-\ufaff .+-]*$")
+# a plain scalar loses a trailing space, so one that ends in a space is quoted
+_WORD = r"\w\u3400-\u9fff\uf900-\ufaff"
+_PLAIN_SAFE = re.compile(rf"^[{_WORD}](?:[{_WORD} .+-]*[{_WORD}.+-])?$")
 _PLAIN_RESERVED = re.compile(r"^(?:y|n|yes|no|on|off|true|false|null|~|[-+.\d][\d_.:eE+-]*)$", re.I)
 
 
