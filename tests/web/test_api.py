@@ -117,6 +117,9 @@ def test_stories_entities_and_events(served: Served) -> None:
         about = http.get("/api/entities/600519.SH/articles").json()
         assert [a["title"] for a in about["items"]] == ["贵州茅台发布年报 净利润创新高"]
         assert http.get("/api/entities/no-such-key/articles").json()["total"] == 0
+        # a dual listing is one company: its Hong Kong ticker finds what its US ticker finds
+        alibaba = http.get("/api/entities/BABA/articles").json()
+        assert alibaba["total"] >= 1 and http.get("/api/entities/09988.HK/articles").json() == alibaba
 
         events = http.get("/api/events").json()["items"]
     move = next(e for e in events if e["person"] == "王刚")

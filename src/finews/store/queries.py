@@ -192,10 +192,18 @@ def page_entities(
 def entity_articles(
     engine: Engine, key: str, *, kind: str | None = None, limit: int, offset: int, min_confidence: float = CONFIDENT
 ) -> Page:
-    """Published articles confidently mentioning ``key`` (a ticker or a normalized name), newest first."""
+    """Published articles confidently mentioning ``key`` (a ticker or a normalized name), newest first.
+
+    A company is stored under one key: any of its tickers or names (09988.HK, 阿里巴巴) finds it.
+    """
+    keys = {key}
+    if kind in (None, "company"):
+        from .search import company_key
+
+        keys.add(company_key(key))
     matching = (
         select(mentions.c.article_id)
-        .where(mentions.c.key == key, mentions.c.confidence >= min_confidence)
+        .where(mentions.c.key.in_(keys), mentions.c.confidence >= min_confidence)
         .where(*([mentions.c.kind == kind] if kind else []))
     )
     visible = (articles.c.id.in_(matching), articles.c.duplicate_of.is_(None))
