@@ -12,11 +12,12 @@ change) gives way to the streaming build, which makes the same site.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
 from ..config import Config
+from ..errors import DeltaFallback as Fallback  # declared in finews.errors
 from ..model import Article
 from . import pages
 from .build import _save_lists
@@ -60,7 +61,7 @@ class _StoredLists(Mapping[str, list]):
             raise KeyError(folder)
         return found
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[str]:
         return iter(self.state.lists())
 
     def __len__(self) -> int:
@@ -106,7 +107,7 @@ class DeltaBuilder(_Builder):
             self.placed[item.id] = (item, found, story)
 
     # -- items read back from the state -----------------------------------------------------------
-    def items_of(self, ids: list[int | None]) -> list[Item]:
+    def items_of(self, ids: Sequence[int | None]) -> list[Item]:
         missing = [i for i in ids if i is not None and i not in self.item_cache]
         for article_id, record in self.state.records_by_id(missing).items():
             self.item_cache[article_id] = self.item(record)
@@ -119,7 +120,7 @@ class DeltaBuilder(_Builder):
                     datetime.fromisoformat(record[C_TIME]), record[C_SUMMARY], record[C_ID])  # fmt: skip
 
     def members(self, ids: list[int]) -> Members:
-        return Members(list(ids), self.items_of)  # type: ignore[arg-type]
+        return Members(list(ids), self.items_of)
 
 
 def is_page(path: str) -> bool:
@@ -379,6 +380,7 @@ def _feed(builder: DeltaBuilder, state: BuildState, folder: str, title: str, ids
                 newest_there = state.ordered_ids("category = ?", (item.category,))[-builder.site.feed_items :]
                 category_feeds[item.category] = newest_there
             keep = item.id in category_feeds[item.category]
+        assert builder.load is not None  # the streaming build always hands the delta build its loader
         article = builder.load(Article(id=item.id, source=item.source, url="", title=item.title, slug=item.slug))
         builder.entries[item.slug] = make_entry(article, item.slug, item.source_title, content=keep)
     builder.feeds[folder] = [item.slug for item in builder.items_of(newest)]

@@ -46,9 +46,10 @@ class _Looked(MutableMapping[str, str]):
 
     def __getitem__(self, path: str) -> str:
         row = None if path in self.dropped else self.state.file(path)
-        if row is None or not row[self.column]:  # "" is a row of inputs only (a page's section)
+        value = row[self.column] if row is not None else None
+        if not value:  # "" is a row of inputs only (a page's section)
             raise KeyError(path)
-        return row[self.column]
+        return value
 
     def __contains__(self, path: object) -> bool:
         return isinstance(path, str) and self.get(path) is not None
@@ -236,7 +237,7 @@ def recover(root: Path) -> bool:
     folder = root / JOURNAL
     if not folder.is_dir():
         return False
-    entries = []
+    entries: list[list] = []
     try:
         for line in (folder / "log").read_text(encoding="utf-8").splitlines():
             if not entries and line.startswith('["build"'):

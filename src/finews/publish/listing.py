@@ -61,7 +61,7 @@ class Members(Sequence["Item"]):
     ``ids`` are the listing's article ids oldest first, as the build state keeps them.
     """
 
-    def __init__(self, ids: list[int | None], load: Callable[[list[int | None]], list[Item]]) -> None:
+    def __init__(self, ids: list[int | None], load: Callable[[Sequence[int | None]], list[Item]]) -> None:
         self.ids = ids
         self.load = load
 
@@ -102,8 +102,8 @@ def same_pages(builder: _Builder, base: str, head: str, ids: list[int | None], s
     return min(stable // per, limit)
 
 
-def list_page(builder: _Builder, path: str, chunk: list[Item], *, heading: str, feed: bool, category: str, number: int,
-              up: str, newer: str | None, older: str | None) -> None:  # fmt: skip
+def list_page(builder: _Builder, path: str, chunk: Sequence[Item], *, heading: str, feed: bool, category: str,
+              number: int, up: str, newer: str | None, older: str | None) -> None:  # fmt: skip
     # links between pages of one listing are relative to the current page
     page = {"number": number, "base": up, "newer": newer, "older": older}
     lastmod = chunk[0].time if chunk else None

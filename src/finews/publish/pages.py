@@ -171,7 +171,7 @@ def archive_index(builder: _Builder, counted: list[tuple[date, int]], newest: da
     """The day-by-day archive's index: each day (newest first) with its count, by month."""
     days = [{"day": day, "count": count, "href": f"{day:%Y/%m/%d}/index.html"} for day, count in counted]
     months = [
-        (month, list(group)) for month, group in itertools.groupby(days, key=lambda d: d["day"].strftime("%Y年%m月"))
+        (month, list(group)) for month, group in itertools.groupby(days, key=lambda d: f"{d['day']:%Y年%m月}")
     ]
     builder.write("archive/index.html", "archive.html", lastmod=newest, months=months)
 

@@ -69,7 +69,7 @@ def _build(
     moves = archive.moves()  # type: ignore[attr-defined]
     mentions = confident_mentions(engine) if engine is not None else None
     also = archive.also_reported()  # type: ignore[attr-defined]
-    threads = story_threads(engine) if engine is not None else None  # type: ignore[arg-type]
+    threads = story_threads(engine) if engine is not None else None
     articles: Iterable[Article | Cached]
     if engine is None or previous is None:
         articles = archive.iter_articles()  # type: ignore[attr-defined]
@@ -163,7 +163,8 @@ def _changed(engine: object, previous: BuildState) -> Iterator[Article | Cached]
     fresh = sorted(light_articles(engine, since=since, ids=again), key=_article_order, reverse=True)  # type: ignore[arg-type]
     changed = {article.id for article in fresh}
     kept = (record for record in records if record[C_ID] in published and record[C_ID] not in changed)
-    yield from heapq.merge(kept, fresh, key=_order, reverse=True)
+    merged: Iterator[Article | Cached] = heapq.merge(kept, fresh, key=_order, reverse=True)
+    yield from merged
 
 
 def _article_order(article: Article) -> tuple[str, int]:

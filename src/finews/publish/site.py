@@ -9,7 +9,7 @@ from start to end is in :mod:`.build`, and one after a few changes in :mod:`.del
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -345,7 +345,7 @@ class _Builder:
         newest = self.newest_time()
         self.write("talent/index.html", "talent.html", lastmod=newest, moves=moves, chart=organizations_chart(moves))
 
-    def paginate(self, base: str, items: list[Item], *, heading: str, feed: bool, category: str = "") -> None:
+    def paginate(self, base: str, items: Sequence[Item], *, heading: str, feed: bool, category: str = "") -> None:
         listing.paginate(self, base, items, heading=heading, feed=feed, category=category)
 
     def feed(self, folder: str, title: str) -> None:
