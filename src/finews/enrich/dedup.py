@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from hashlib import blake2b
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 import numpy as np
 
@@ -74,6 +74,14 @@ class Match:
     doc_id: str
     similarity: float  # 1.0 for the exact layers, else the weighted estimate
     layer: Layer
+
+
+class Ids(TypedDict, total=False):
+    """The exact keys a document may be looked up by."""
+
+    source: str
+    url: str
+    guid: str
 
 
 @dataclass(frozen=True)
@@ -304,7 +312,7 @@ class NearDuplicateIndex:
     def _first(self, layer: Layer, value: str | bytes) -> str | None:
         """The earliest document still indexed under an exact key (as the first report is the root)."""
         slots = self._exact.get(_exact_key(layer, value))
-        return min((self._ids[s] for s in slots if self._ids[s] is not None), key=self._slot_of.__getitem__,
+        return min((doc for s in slots if (doc := self._ids[s]) is not None), key=self._slot_of.__getitem__,
                    default=None)  # fmt: skip
 
     def _in_window(self, a: Fingerprint, b: Fingerprint) -> bool:
@@ -313,7 +321,7 @@ class NearDuplicateIndex:
             return True
         return abs(a.published - b.published) <= window * 86400
 
-    def query(self, title: str, text: str, published: datetime | None = None, **ids: str) -> list[Match]:
+    def query(self, title: str, text: str, published: datetime | None = None, **ids: Unpack[Ids]) -> list[Match]:
         return self.query_fingerprint(fingerprint(title, text, published, self.settings), **ids)
 
     def check(
@@ -373,7 +381,11 @@ class NearDuplicateIndex:
         found, read = self._query(fp, source=source, url=url, guid=guid, keys=self._keys(fp, probe=True, bands=bands))
         verdict = self._verdict(fp, [m for m in found if m.doc_id != doc_id], source, read)
         # a link already names its group's root, which may have been pruned since; an update joins its target's
-        root = verdict.target if verdict.action == "link" else self.root(verdict.target) if verdict.target else doc_id
+        # (a root of None or of the document itself is stored alike: as none)
+        if verdict.action == "link":
+            root = verdict.target or doc_id
+        else:
+            root = self.root(verdict.target) if verdict.target else doc_id
         self.insert(doc_id, fp, source=source, url=url, guid=guid, root=root, _keys=keys)
         return verdict
 

@@ -131,10 +131,11 @@ def find_companies(text: str, links: dict[str, tuple[str, str]] | None = None, f
         add(Mention("company", text[start:end], start, end, owner.key, 0.9, field, "dictionary",
                     owner.name, market_of(ticker) if ticker else ""))  # fmt: skip
     for hit in find_text_tickers(text):
-        company = index.by_ticker.get(hit.ticker)
-        owner = index.owner(company) if company else None
-        add(Mention("company", text[hit.start : hit.end], hit.start, hit.end, owner.key if owner else hit.ticker,
-                    hit.confidence, field, "ticker", owner.name if owner else "", market_of(hit.ticker)))  # fmt: skip
+        listed = index.by_ticker.get(hit.ticker)
+        listed_owner = index.owner(listed) if listed else None
+        add(Mention("company", text[hit.start : hit.end], hit.start, hit.end,
+                    listed_owner.key if listed_owner else hit.ticker, hit.confidence, field, "ticker",
+                    listed_owner.name if listed_owner else "", market_of(hit.ticker)))  # fmt: skip
     return sorted(out, key=lambda m: m.start)
 
 

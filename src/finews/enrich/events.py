@@ -97,8 +97,8 @@ class ExecutiveMove:
 
 def extract_moves(article: Article) -> list[ExecutiveMove]:
     """The executive moves ``article`` reports, one per person and organization."""
-    ref = (article.published or article.fetched_at or None) and (article.published or article.fetched_at).date()
-    ref = ref or date.today()
+    stamp = article.published or article.fetched_at
+    ref = stamp.date() if stamp else date.today()
     moves: list[ExecutiveMove] = []
     title_orgs = _title_orgs(article.title or "")
     about_leaving = bool(_DEPART_STRONG.search(article.title or ""))
@@ -126,7 +126,7 @@ def extract_moves(article: Article) -> list[ExecutiveMove]:
             fallback = last_org or _first(title_orgs)
             before = sentences[i - 1] if i else None
             pronoun = before is not None and ("他" in sentence or "她" in sentence)
-            lead = _lead_person(people, starts, before) if pronoun else None
+            lead = _lead_person(people, starts, before) if pronoun and before is not None else None
             found = list(_moves_in(text, s_start, sentence, in_sentence, dates, fallback, context, following,
                                    lead, before[0] if before is not None else ""))  # fmt: skip
             if _ROWS_FOLLOW.search(sentence):
@@ -478,7 +478,9 @@ def merge_moves(moves: Iterable[ExecutiveMove]) -> list[ExecutiveMove]:
             continue
         when, when_text = old.when, old.when_text
         stated_only_here = bool(move.when_text) and not when_text
-        more_precise = len(move.when) > len(when) and move.when.startswith(when[:4])
+        more_precise = (
+            move.when is not None and when is not None and len(move.when) > len(when) and move.when.startswith(when[:4])
+        )
         if move.when and (not when or stated_only_here or (more_precise and (move.when_text or not when_text))):
             when, when_text = move.when, move.when_text
         merged[move.key] = replace(

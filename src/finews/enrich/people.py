@@ -430,7 +430,7 @@ def _glosses(text: str, cands: list[PersonHit]) -> dict[str, str]:
     for m in _HAN_GLOSS.finditer(text):
         hit = by_span.get((m.start("han"), m.end("han")))
         latin = _LATIN_BEFORE.search(text, max(0, m.start() - 40), m.start()) if hit is not None else None
-        if latin is not None:
+        if latin is not None and hit is not None:  # latin is only searched for around a hit
             pairs.setdefault(latin["latin"], hit.key)
     return pairs
 
@@ -609,7 +609,7 @@ def _resolve(text: str, cands: list[PersonHit], tagged: set[str], glossed: dict[
         taken.append(hit)
         used[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
     # 哈萨比斯 after 戴米斯·哈萨比斯: the same person, keyed on the full name
-    surnames = {}
+    surnames: dict[str, str] = {}
     for hit in taken:
         parts = re.split(rf"[{_DOTS}]", hit.name)
         if len(parts) > 1 and len(parts[-1]) >= 2:

@@ -239,6 +239,7 @@ class StoryClusterer:
         marked = [n for n in map(vocabulary.get, headline) if n is not None]
         self._probe.load(weights, marked, len(vocabulary))
         try:
+            story_id: str | None
             if same_as is not None and same_as in self.story_of:
                 story_id, score = self.story_of[same_as], 1.0
             else:
@@ -351,11 +352,11 @@ class StoryClusterer:
             if not posting:
                 del postings[number]
         for number in after - before:
-            posting = postings.get(number)
-            if posting is None:
+            existing = postings.get(number)
+            if existing is None:
                 postings[number] = array("i", (slot,))
             else:
-                posting.append(slot)
+                existing.append(slot)
 
     def _close_idle(self, stamp: float | None, keep: str) -> None:
         """Forget the events and storylines nothing can join any more (swept once per day the clock moves)."""

@@ -148,11 +148,11 @@ class ThreadIndex:
             if not posting:
                 del self._postings[number]
         for number in terms - before:
-            posting = self._postings.get(number)
-            if posting is None:
+            existing = self._postings.get(number)
+            if existing is None:
                 self._postings[number] = array("i", (slot,))
             else:
-                posting.append(slot)
+                existing.append(slot)
         self._terms[slot] = terms
 
     def close_idle(self, newest: float) -> None:
