@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, and_, bindparam, delete, select
 from sqlalchemy.engine import Connection
@@ -174,7 +174,7 @@ def _save_stories(conn: Connection, batch: Sequence[Findings]) -> None:
     if not latest:
         return
     existing = set(conn.execute(select(stories.c.id).where(stories.c.id.in_(list(latest)))).scalars())
-    values = [
+    values: list[dict[str, Any]] = [
         {
             "b_id": story_id, "size": found.story_size, "first_at": naive_utc(found.story_first),
             "last_at": naive_utc(found.story_last), "state": json.dumps(found.story_state, ensure_ascii=False),
@@ -203,13 +203,15 @@ def _save_move(conn: Connection, move: ExecutiveMove, article_id: int) -> None:
     key = and_(moves.c.person == move.person, moves.c.org_key == move.org_key)
     row = conn.execute(select(moves).where(key)).first()
     if row is None:
-        move_id = conn.execute(
+        inserted = conn.execute(
             moves.insert().values(
                 person=move.person, org_key=move.org_key, org=move.org, role=move.role, unit=move.unit,
                 when=move.when, when_text=move.when_text, destination=move.destination, evidence=move.evidence,
                 confidence=move.confidence,
             )
-        ).inserted_primary_key[0]  # fmt: skip
+        ).inserted_primary_key  # fmt: skip
+        assert inserted is not None  # a single-row INSERT always has its primary key
+        move_id = inserted[0]
     else:
         move_id = row.id
         fill = {

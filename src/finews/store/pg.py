@@ -15,10 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, Table, create_engine, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.sql.dml import Insert
+
+if TYPE_CHECKING:  # imported by writers only, when they insert (see insert)
+    from sqlalchemy.dialects import postgresql, sqlite
 
 # advisory lock keys: (namespace, key) pairs, so other applications sharing the database cannot collide
 NAMESPACE = 0x66696E  # "fin"
@@ -78,7 +81,7 @@ def now(conn: Connection) -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def insert(conn: Connection, table: Table) -> Insert:
+def insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
     """``INSERT`` with the dialect's ``ON CONFLICT`` clauses (both dialects spell them the same way)."""
     from sqlalchemy.dialects import postgresql, sqlite  # imported by writers only: reading commands start faster
 

@@ -56,7 +56,8 @@ def naive_utc(value: datetime | None) -> datetime | None:
 
 def row_values(article: Article) -> dict[str, Any]:
     published = article.published
-    offset = int(published.utcoffset().total_seconds() // 60) if published and published.utcoffset() else 0
+    shift = published.utcoffset() if published else None
+    offset = int(shift.total_seconds() // 60) if shift else 0
     fetched = naive_utc(article.fetched_at) or datetime.now(UTC).replace(tzinfo=None)
     return {
         "source": article.source,

@@ -138,7 +138,8 @@ def update_index(conn: Connection, batch: Sequence[Article]) -> None:
     if conn.dialect.name == "postgresql":
         from . import search_pg as backend
     else:
-        from . import search_sqlite as backend
+        # the two backends are modules of one shape; the dialect picks which
+        from . import search_sqlite as backend  # type: ignore[no-redef]
     backend.update_index(conn, batch)
 
 
@@ -155,7 +156,7 @@ def search(
     if engine.dialect.name == "postgresql":
         from . import search_pg as backend
     else:
-        from . import search_sqlite as backend
+        from . import search_sqlite as backend  # type: ignore[no-redef]  # one shape, picked by dialect
     limit, offset = max(0, min(limit, 200)), max(0, offset)
     parsed = parse(query)
     if parsed.reason:
@@ -232,7 +233,8 @@ def highlight(plain: str, patterns: Sequence[str], width: int = 120) -> str:
 
 def filter_clauses(filters: SearchFilters, category: Callable[[str], str]) -> tuple[str, dict[str, object]]:
     """SQL conditions on ``search_docs d`` for the filters; ``category`` spells the JSON test in the dialect."""
-    clauses, params = [], {}
+    clauses: list[str] = []
+    params: dict[str, object] = {}
     if filters.source:
         clauses.append("d.source = :source")
         params["source"] = filters.source

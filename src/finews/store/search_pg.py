@@ -25,6 +25,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Sequence
+from typing import TypedDict
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -62,7 +63,21 @@ def _storable(term: str) -> bool:
     return term != GAP and len(term.encode("utf-8")) <= MAX_LEXEME_BYTES
 
 
-def index_row(article: Article) -> dict[str, object]:
+class IndexRow(TypedDict):
+    """One article's row of search_docs, and the lexemes it holds (for the document frequencies)."""
+
+    id: int | None
+    source: str
+    day: float | None
+    visible: int
+    tokens: int
+    title_tokens: int
+    doc: str
+    freq: str
+    lexemes: list[str]
+
+
+def index_row(article: Article) -> IndexRow:
     fields = indexed_terms(*indexed_text(article))
     positions: dict[str, list[str]] = {}
     freq: dict[str, float] = {}
@@ -115,8 +130,8 @@ def update_index(conn: Connection, batch: Sequence[Article]) -> None:
     df: Counter[str] = Counter()
     for row in rows:
         df.update(row["lexemes"])
-    for row in removed:
-        df.subtract(row.lexemes)
+    for old in removed:
+        df.subtract(old.lexemes)
     changed = sorted(token for token, n in df.items() if n)
     if changed:
         conn.execute(

@@ -176,8 +176,8 @@ def _table() -> dict[int, str]:
         for code in range(int(start, 16), int(end or start, 16) + 1):
             table[code] = " "
     for item in FOLDS.split():
-        code, _, folded = item.partition(":")
-        table[int(code, 16)] = chr(int(folded, 16)) if folded else ""
+        point, _, folded = item.partition(":")
+        table[int(point, 16)] = chr(int(folded, 16)) if folded else ""
     return table
 
 

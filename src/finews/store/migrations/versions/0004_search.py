@@ -4,6 +4,8 @@ Revision ID: 0004
 Revises: 0003
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -24,7 +26,7 @@ def upgrade() -> None:
         op.execute(statement)
     batch = []
     # only the columns this revision knows, so later revisions of the table cannot break it
-    rows = bind.execute(
+    rows: sa.CursorResult[Any] = bind.execute(
         sa.select(
             sa.column("id"), sa.column("source"), sa.column("url"), sa.column("title"), sa.column("summary"),
             sa.column("content_html"), sa.column("published_at", sa.DateTime), sa.column("fetched_at", sa.DateTime),

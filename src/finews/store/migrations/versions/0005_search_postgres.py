@@ -6,6 +6,9 @@ Revision ID: 0005
 Revises: 0004
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -25,7 +28,7 @@ def upgrade() -> None:
     for statement in search_pg.CREATE:
         op.execute(statement)
     # only the columns this revision knows, so later revisions of the table cannot break it
-    rows = bind.execute(
+    rows: Sequence[Any] = bind.execute(
         sa.select(
             sa.column("id"), sa.column("source"), sa.column("url"), sa.column("title"), sa.column("summary"),
             sa.column("content_html"), sa.column("published_at", sa.DateTime), sa.column("fetched_at", sa.DateTime),

@@ -8,6 +8,8 @@ Revision ID: 0007
 Revises: 0006
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -28,7 +30,9 @@ def upgrade() -> None:
     for statement in (*backend.DROP, *backend.CREATE):
         op.execute(statement)
     # only the columns this revision knows, so later revisions of the table cannot break it
-    columns = [sa.column(name) for name in ("id", "source", "url", "title", "summary", "content_html", "duplicate_of")]
+    columns: list[sa.ColumnClause[Any]] = [
+        sa.column(name) for name in ("id", "source", "url", "title", "summary", "content_html", "duplicate_of")
+    ]
     columns += [sa.column("published_at", sa.DateTime), sa.column("fetched_at", sa.DateTime)]
     last = 0
     while True:
