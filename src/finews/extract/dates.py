@@ -23,6 +23,7 @@ def parse_date(value: str | datetime | None, default_tz: tzinfo = BEIJING) -> da
     """Parse ``value``; naive results get ``default_tz``. Unparseable or absurd dates give None."""
     if value is None:
         return None
+    result: datetime | None
     if isinstance(value, datetime):
         result = value
     else:

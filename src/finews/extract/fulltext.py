@@ -187,7 +187,7 @@ def _trafilatura(page: str, url: str | None) -> _Candidate | None:
     except (RecursionError, ValueError, TypeError, lxml.etree.LxmlError) as exc:
         log.debug("trafilatura failed on %s: %s", url, exc)
         return None
-    if doc is None or getattr(doc, "body", None) is None:
+    if doc is None or isinstance(doc, dict) or getattr(doc, "body", None) is None:  # a dict only with as_dict
         return None
     # doc.text spells images as Markdown with their URLs; those are not text.
     text = _MD_IMAGE.sub("", doc.text or "")

@@ -61,8 +61,8 @@ def declared_encodings(data: bytes, content_type: str | None = None) -> list[str
     inline = []
     head = data[:_SNIFF_BYTES]
     for pattern in (_XML_DECL, _META_CHARSET):
-        if m := pattern.search(head):
-            name = normalize_encoding(m.group(1).decode("ascii", "ignore"))
+        if found := pattern.search(head):
+            name = normalize_encoding(found.group(1).decode("ascii", "ignore"))
             # The label was readable as ASCII, so the document cannot really be UTF-16/32.
             inline.append("utf-8" if name and name.startswith(("utf-16", "utf-32")) else name)
     if header == ["cp1252"] and any(inline):
@@ -97,10 +97,10 @@ def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
     matches = from_bytes(data[:_DETECT_BYTES], cp_isolation=list(_WEB_ENCODINGS))
     # Equally clean readings (French is as clean in cp1250 as in cp1252) go to the more usual encoding.
     best = min(matches, key=lambda m: (round(m.chaos, 2), _rank(m.encoding)), default=None)
-    encoding = normalize_encoding(best.encoding) if best else None
-    if encoding:
+    detected = normalize_encoding(best.encoding) if best else None
+    if detected:
         try:
-            return data.decode(encoding), encoding
+            return data.decode(detected), detected
         except UnicodeDecodeError:
             pass
     raise ParseError("unknown encoding: no declared charset fits and detection is not confident")

@@ -16,6 +16,9 @@ from contextlib import contextmanager
 import httpcore
 import httpx
 
+# a socket option as httpcore's network backends take it: (level, name, value) or (level, name, None, length)
+SocketOption = tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
+
 
 class Deadlines:
     """When this thread's request must be done, checked by every socket operation it makes.
@@ -91,7 +94,7 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: Iterable[tuple[int, int, int | bytes | None]] | None = None,
+        socket_options: Iterable[SocketOption] | None = None,
     ) -> httpcore.NetworkStream:
         stream = self._backend.connect_tcp(host, port, self._deadlines.bound(timeout), local_address, socket_options)
         return _DeadlineStream(stream, self._deadlines)
@@ -100,7 +103,7 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self,
         path: str,
         timeout: float | None = None,
-        socket_options: Iterable[tuple[int, int, int | bytes | None]] | None = None,
+        socket_options: Iterable[SocketOption] | None = None,
     ) -> httpcore.NetworkStream:
         stream = self._backend.connect_unix_socket(path, self._deadlines.bound(timeout), socket_options)
         return _DeadlineStream(stream, self._deadlines)
