@@ -54,5 +54,6 @@ def add_full_text(
         article.content_html = extracted.html
         article.title = article.title or extracted.title or ""
         article.author = article.author or extracted.author
-        article.published = article.published or extracted.published
+        # the page's date as written, parsed by extract like a source's (see model.Article)
+        article.published = article.published or extracted.published  # type: ignore[assignment]
     return report

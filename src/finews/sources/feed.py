@@ -130,8 +130,9 @@ def _from_entry(entry: Any, source: str) -> Article:
         title=entry.get("title", "") or "",
         guid=guid,
         author=entry.get("author") or None,
-        published=_entry_date(entry, "published") or _entry_date(entry, "created") or _entry_date(entry, "updated"),
-        updated=_entry_date(entry, "updated"),
+        # a date the parser reads is kept as written, for extract to parse with its zone (see model.Article)
+        published=_entry_date(entry, "published") or _entry_date(entry, "created") or _entry_date(entry, "updated"),  # type: ignore[arg-type]
+        updated=_entry_date(entry, "updated"),  # type: ignore[arg-type]  # as written, as published is
         categories=[t.get("term") or t.get("label") or "" for t in entry.get("tags", [])],
         summary=summary,
         content_html=content,
@@ -216,7 +217,7 @@ def parse_json_feed(text: str, source: str, *, base_url: str = "") -> list[Artic
 
 def _json_author(obj: dict) -> str | None:
     authors = obj.get("authors") or ([obj["author"]] if isinstance(obj.get("author"), dict) else [])
-    names = [a.get("name") for a in authors if isinstance(a, dict) and a.get("name")]
+    names = [name for a in authors if isinstance(a, dict) and (name := a.get("name"))]
     return ", ".join(names) or None
 
 

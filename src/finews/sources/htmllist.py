@@ -69,7 +69,8 @@ def read_list_page(text: str, page_url: str, config: SourceConfig) -> Read:
                 url=url,
                 title=_text(title_node),
                 guid=url,
-                published=_time(_first(node, rules.time)) if rules.time else None,
+                # the page's date as written: extract parses it (see model.Article)
+                published=_time(_first(node, rules.time)) if rules.time else None,  # type: ignore[arg-type]
                 summary=_text(summary_node),
                 image=_image(image_node, page_url),
             )
