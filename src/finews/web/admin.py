@@ -7,6 +7,7 @@ environment variable; without one, every admin action is refused.
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
@@ -30,7 +31,7 @@ def require_admin(request: Request, credentials: Credentials) -> None:
         raise HTTPException(401, "missing or wrong admin token", headers={"WWW-Authenticate": "Bearer"})
 
 
-REFUSALS = {
+REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or wrong token"},
     403: {"description": "No admin token configured"},
     404: {"description": "No such source"},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
@@ -18,7 +18,7 @@ from .ratelimit import retry_after
 from .schemas import ArticleBrief, ArticleFull, Entity, Hit, Move, Paged, SearchPage, Source, Story
 
 MAX_ID = 2**63 - 1  # SQLite's integers: a larger id names nothing
-NOT_FOUND = {404: {"description": "No such item"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such item"}}
 
 router = APIRouter(prefix="/api")
 

@@ -7,10 +7,11 @@ They carry no script at all (the CSP allows none inline): filters are a plain GE
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Query, Request
@@ -39,7 +40,9 @@ FORM_CHARS = 1000  # what is kept (and shown back) of each form field; longer in
 Text = Annotated[str, Query()]
 
 
-def render(template: str, status: int = 200, headers: dict[str, str] | None = None, **context: object) -> HTMLResponse:
+def render(
+    template: str, status: int = 200, headers: Mapping[str, str] | None = None, **context: object
+) -> HTMLResponse:
     html = _env.get_template(template).render(**context)
     # the live pages change with every fetch: never served from a cache without asking
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-cache", **(headers or {})})
@@ -133,7 +136,7 @@ def live_search(
     form = {"q": q, "source": source, "category": category, "since": since, "until": until,
             "ticker": ticker, "person": person}  # fmt: skip
     titles = {s.name: s.title for s in cfg.sources}
-    context: dict[str, object] = {"form": form, "sources": cfg.sources, "errors": errors, "hits": [], "total": None}
+    context: dict[str, Any] = {"form": form, "sources": cfg.sources, "errors": errors, "hits": [], "total": None}
     filters = SearchFilters(
         source=source.strip() or None, category=category.strip() or None,
         since=_day(since, "起始日期", errors), until=_day(until, "截止日期", errors),

@@ -6,6 +6,7 @@ Only paths under ``/api`` answer with problem documents; the site's side answers
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -32,7 +33,7 @@ class Problem(BaseModel):
     errors: list[dict[str, Any]] | None = None  # 422 only: which parameter, and why
 
 
-def problem(status: int, detail: str = "", *, instance: str = "", headers: dict[str, str] | None = None,
+def problem(status: int, detail: str = "", *, instance: str = "", headers: Mapping[str, str] | None = None,
             errors: list[dict[str, Any]] | None = None) -> JSONResponse:  # fmt: skip
     body = Problem(title=HTTPStatus(status).phrase, status=status, detail=detail, instance=instance, errors=errors)
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status, headers=headers, media_type=MEDIA_TYPE)

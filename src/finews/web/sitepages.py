@@ -8,6 +8,7 @@ first ``finews build``, a page saying so rather than a bare "Not Found".
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def say_if_not_built(config: Config) -> None:
         log.warning(NOT_BUILT.format(site=config.site_dir))
 
 
-def error_page(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> HTMLResponse:
+def error_page(request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None) -> HTMLResponse:
     site: Path = request.app.state.desk.config.site_dir
     built = site_built(site)
     own = site / "404.html"
