@@ -34,6 +34,7 @@ from .cli_common import (
     FAILED,
     INTERRUPTED,
     ConfigOption,
+    Part,
     PlainCommand,
     PlainGroup,
     archive_of,
@@ -263,10 +264,8 @@ def _print_source(report: SourceReport) -> None:
 
 def _print_totals(result: FetchReport) -> None:
     failed = len(result.failed)
-    say(
-        f"{len(result.sources)} sources, {result.added} new, {result.updated} updated",
-        *([", ", (f"{failed} failed", "red")] if failed else []),
-    )
+    failures: list[Part] = [", ", (f"{failed} failed", "red")] if failed else []
+    say(f"{len(result.sources)} sources, {result.added} new, {result.updated} updated", *failures)
 
 
 # -- work distribution: `finews worker` processes on a PostgreSQL task queue, fed by `finews dispatch` --

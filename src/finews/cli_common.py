@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.text import Text
@@ -26,6 +25,9 @@ from .errors import ConfigError, FinewsError
 from .model import BEIJING
 
 if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) is imported by the commands that open it, not by --help
+    # typer carries its own click: the commands, contexts and formatters it passes are of that one
+    from typer._click import Command, Context, HelpFormatter
+
     from .config import Config
     from .store import SQLArchive
 
@@ -44,7 +46,7 @@ def _unbroken(text: str) -> str:
     return _BRACKETED.sub(lambda found: found.group(0).replace(" ", "\u00a0"), text)
 
 
-def _format_params(command: click.Command, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+def _format_params(command: Command, ctx: Context, formatter: HelpFormatter) -> None:
     """The Arguments and Options sections, without type names (``<path>``) after argument names."""
     arguments, options = [], []
     for param in command.get_params(ctx):
@@ -67,15 +69,15 @@ def _plain_usage(pieces: list[str]) -> list[str]:
 
 
 class PlainCommand(TyperCommand):
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
         _format_params(self, ctx, formatter)
 
-    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+    def collect_usage_pieces(self, ctx: Context) -> list[str]:
         return _plain_usage(super().collect_usage_pieces(ctx))
 
 
 class PlainGroup(TyperGroup):
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
         _format_params(self, ctx, formatter)
         self.format_commands(ctx, formatter)
 
@@ -104,7 +106,8 @@ def local_time(moment: datetime | None, missing: str = "never") -> str:
 
 
 def offset(moment: datetime) -> str:
-    minutes = int(moment.utcoffset().total_seconds() // 60) if moment.utcoffset() is not None else 0
+    shift = moment.utcoffset()
+    minutes = int(shift.total_seconds() // 60) if shift is not None else 0
     sign = "-" if minutes < 0 else "+"
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
