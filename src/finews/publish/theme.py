@@ -80,7 +80,7 @@ def static_files(theme: Path | None) -> dict[str, bytes]:
 def site_fingerprint(config: Config, env: Environment, *, talent: bool, entities: bool, search: bool) -> str:
     """What every page depends on: the templates, the site settings, the sources and the menu."""
     templates = sorted(env.list_templates())
-    sources = [(env.loader.get_source(env, name)[0] if env.loader else "") for name in templates]  # type: ignore[union-attr]
+    sources = [(env.loader.get_source(env, name)[0] if env.loader else "") for name in templates]
     parts = [
         repr(config.site.model_dump()),
         repr([s.model_dump() for s in config.sources]),
