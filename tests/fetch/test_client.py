@@ -8,15 +8,17 @@ import threading
 import time
 import tracemalloc
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import brotli
 import pytest
 
 from finews.config import FetchConfig
-from finews.errors import FetchError
+from finews.errors import AddressRefused, BodyTooLarge, FetchConnectError, FetchError, HTTPStatusError
 from finews.fetch import Fetcher
 
 GBK_TEXT = '<?xml version="1.0"?><rss><channel><title>财经新闻：朱镕基与王喆</title></channel></rss>'
@@ -34,6 +36,7 @@ TRICKLED: list[tuple[str, int]] = []  # (path, bytes sent before the client hung
 
 class Handler(BaseHTTPRequestHandler):
     seen: ClassVar[list[dict[str, str]]] = []
+    hits: ClassVar[Counter[str]] = Counter()  # requests per ?key=, for the routes that fail a few times
 
     def do_GET(self) -> None:
         Handler.seen.append(dict(self.headers.items()))
@@ -126,6 +129,35 @@ class Handler(BaseHTTPRequestHandler):
 
     def route_brotli_bomb(self) -> None:
         self.reply(200, BROTLI_BOMB, "text/plain", Content_Encoding="br")
+
+    def failing(self) -> bool:
+        """Count this request under its ?key=; true while fewer than ?fail= requests came before it."""
+        query = parse_qs(urlsplit(self.path).query)
+        key = query["key"][0]
+        Handler.hits[key] += 1
+        return Handler.hits[key] <= int(query.get("fail", ["1"])[0])
+
+    def route_status(self) -> None:  # /status?key=K&code=503&fail=1: answers `code` to the first `fail` requests
+        code = int(parse_qs(urlsplit(self.path).query)["code"][0])
+        if self.failing():
+            self.reply(code, b"not now")
+        else:
+            self.reply(200, b"<rss/>", "application/rss+xml")
+
+    def route_drop(self) -> None:  # hangs up without an answer on the first `fail` requests
+        if self.failing():
+            self.close_connection = True
+            return
+        self.reply(200, b"<rss/>", "application/rss+xml")
+
+    def route_stall(self) -> None:  # the first `fail` requests wait past the 0.4 s timeout, then answer
+        if self.failing():
+            time.sleep(1.0)
+        self.reply(200, b"<rss/>", "application/rss+xml")
+
+    def route_large(self) -> None:  # always too large for a 20 kB cap, counted
+        self.failing()
+        self.reply(200, b"x" * 50_000)
 
     def route_zstd(self) -> None:
         self.reply(200, b"\x28\xb5\x2f\xfd", "text/plain", Content_Encoding="zstd")
@@ -335,3 +367,67 @@ def test_the_deadline_covers_every_redirect(base, patient):
     assert patient.get(f"{base}/slow-hops?n=1").content == b"arrived"  # two answers, 0.3 s each: in time
     with pytest.raises(FetchError, match="too slow"):
         patient.get(f"{base}/slow-hops?n=8")  # each hop within its timeout, the nine of them not
+
+
+@pytest.mark.parametrize("code", [429, 500, 502, 503, 504])
+def test_a_transient_http_status_is_tried_again(base, patient, code):
+    key = f"transient-{code}"
+    assert patient.get(f"{base}/status?key={key}&code={code}").content == b"<rss/>"
+    assert Handler.hits[key] == 2
+
+
+@pytest.mark.parametrize("code", [400, 401, 403, 404, 410, 501])
+def test_a_permanent_http_status_is_not_tried_again(base, patient, code):
+    key = f"permanent-{code}"
+    with pytest.raises(HTTPStatusError) as info:
+        patient.get(f"{base}/status?key={key}&code={code}")
+    assert info.value.status == code and not info.value.transient
+    assert Handler.hits[key] == 1
+
+
+def test_retries_stop_at_the_configured_number(base, patient):
+    with pytest.raises(HTTPStatusError) as info:
+        patient.get(f"{base}/status?key=always&code=503&fail=10")
+    assert info.value.transient and info.value.status == 503
+    assert Handler.hits["always"] == 3  # the request and its two retries
+
+
+def test_a_lost_connection_is_tried_again(base, patient):
+    assert patient.get(f"{base}/drop?key=dropped").content == b"<rss/>"
+    assert Handler.hits["dropped"] == 2
+
+
+def test_a_timeout_is_tried_again(base, patient):
+    assert patient.get(f"{base}/stall?key=stalled").content == b"<rss/>"
+    assert Handler.hits["stalled"] == 2
+
+
+def test_a_refused_connection_is_transient(patient):
+    with pytest.raises(FetchConnectError, match="cannot connect") as info:
+        patient.get("http://127.0.0.1:9/feed")
+    assert info.value.transient
+    assert patient.requests == 3  # tried again, as a server restarting would want
+
+
+def test_a_body_over_the_cap_is_not_tried_again(base, patient):
+    with pytest.raises(BodyTooLarge) as info:
+        patient.get(f"{base}/large?key=large", max_bytes=20_000)
+    assert not info.value.transient
+    assert Handler.hits["large"] == 1
+
+
+def test_a_private_address_is_refused_once_not_retried():
+    config = FetchConfig(retries=2, retry_wait=0, host_interval=0, allow_private=False)
+    with Fetcher(config) as fetcher, pytest.raises(AddressRefused, match="allow_private") as info:
+        fetcher.get("http://10.1.2.3/feed")
+    assert not info.value.transient and info.value.url == "http://10.1.2.3/feed"
+    assert fetcher.requests == 1
+
+
+def test_allow_private_is_per_request_not_per_thread(base):
+    """A request allowed on the LAN leaves no permission behind for the next one, in the same thread."""
+    config = FetchConfig(retries=0, host_interval=0, allow_private=False)
+    with Fetcher(config) as fetcher:
+        assert fetcher.get(f"{base}/feed", allow_private=True).status == 200
+        with pytest.raises(AddressRefused):
+            fetcher.get(f"{base}/feed")

@@ -16,7 +16,7 @@ import ipaddress
 import socket
 from collections.abc import Callable
 
-from ..errors import FetchError
+from ..errors import AddressRefused, HostNotResolved
 
 Resolver = Callable[[str, int], list[str]]
 
@@ -26,26 +26,31 @@ def system_resolver(host: str, port: int) -> list[str]:
 
 
 def checked_addresses(host: str, port: int, resolve: Resolver = system_resolver) -> list[str]:
-    """The addresses ``host`` resolves to, all public; :class:`ValueError` naming the problem otherwise."""
+    """The addresses ``host`` resolves to, all public.
+
+    Otherwise :class:`AddressRefused` or :class:`HostNotResolved`, reported for ``host`` alone: the caller
+    knowing the URL reports it for the URL (:meth:`~finews.errors.FetchError.for_url`).
+    """
     try:
         addresses = resolve(host.strip("[]"), port)
     except (OSError, UnicodeError) as exc:
-        raise ValueError(f"cannot resolve {host}: {exc}") from None
+        raise HostNotResolved(host, f"cannot resolve {host}: {exc}") from None
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
             ip = ip.ipv4_mapped
         if not ip.is_global:
-            raise ValueError(
+            raise AddressRefused(
+                host,
                 f"refused: {host} is {ip}, an address on a private, loopback or reserved network "
-                "(set allow_private = true for this source to fetch it)"
+                "(set allow_private = true for this source to fetch it)",
             )
     return addresses
 
 
 def check_public(url: str, host: str, port: int, resolve: Resolver = system_resolver) -> None:
-    """Raise :class:`FetchError` unless every address ``host`` resolves to is public."""
+    """:class:`AddressRefused` (or :class:`HostNotResolved`) for ``url`` unless every address of ``host`` is public."""
     try:
         checked_addresses(host, port, resolve)
-    except ValueError as exc:
-        raise FetchError(url, str(exc)) from None
+    except (AddressRefused, HostNotResolved) as exc:
+        raise exc.for_url(url) from None

@@ -23,11 +23,22 @@ import brotli
 import httpx
 
 from ..config import FetchConfig
-from ..errors import FetchError
+from ..errors import (
+    AddressRefused,
+    BodyTooLarge,
+    DeadlineExceeded,
+    FetchConnectError,
+    FetchError,
+    FetchTimeout,
+    HostNotResolved,
+    HTTPStatusError,
+    RobotsDisallowed,
+    TooManyRedirects,
+)
 from .addresses import Resolver, check_public, system_resolver
 from .charset import decode
 from .deadline import Deadlines, bound_sockets
-from .pinning import Connector, PinnedTransport, Unreachable, direct_connect
+from .pinning import Connector, PinnedTransport, direct_connect
 from .politeness import HostGate, backoff, max_age_seconds, retry_after_seconds
 from .robots import RobotsPolicy
 
@@ -37,7 +48,6 @@ _ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, app
 _BROTLI_BOUNDED = hasattr(brotli.Decompressor, "can_accept_more_data")
 _ACCEPT_ENCODING = "gzip, deflate, br" if _BROTLI_BOUNDED else "gzip, deflate"
 _PIECE = 64 * 1024  # most decoded bytes produced per step, so the size cap is checked often
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _ACCEPT_PAGE = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 DEADLINE_FACTOR = 3  # a whole request ends within this many times its timeout
 
@@ -92,7 +102,6 @@ class Fetcher:
         self.config = config or FetchConfig()
         self.resolver = resolver  # names are resolved once, here, and connected to as checked
         self.connect = connect
-        self._guard = threading.local()  # this thread's request: may it reach private addresses?
         self.base_dir = base_dir
         self.gate = HostGate(self.config.per_host, self.config.host_interval, sleep=sleep)
         self.robots = RobotsPolicy(self._robots_text, self.config.user_agent)
@@ -174,9 +183,9 @@ class Fetcher:
             return self._read_file(url, cap)
         if scheme not in ("http", "https"):
             raise FetchError(url, f"unsupported URL scheme {scheme!r} (use http, https or file)")
-        self._guard.allow_private = self.config.allow_private if allow_private is None else allow_private
-        if page and self.config.robots and not self.robots.allowed(url):
-            raise FetchError(url, "disallowed by the site's robots.txt")
+        private = self.config.allow_private if allow_private is None else allow_private
+        if page and self.config.robots and not self.robots.allowed(url, private):
+            raise RobotsDisallowed(url, "disallowed by the site's robots.txt")
         headers = {"Accept": _ACCEPT_PAGE} if page else {}
         if etag:
             headers["If-None-Match"] = etag
@@ -187,7 +196,7 @@ class Fetcher:
         while True:
             try:
                 with self.gate.slot(host), self._deadlines.within(seconds * DEADLINE_FACTOR):
-                    return self._request(url, headers, seconds, cap, proxy)
+                    return self._request(url, headers, seconds, cap, proxy, private)
             except FetchError as exc:
                 delay = self._retry_delay(exc, attempt)
                 if delay is None:
@@ -199,19 +208,20 @@ class Fetcher:
         """Seconds to wait before trying again, or None when the failure is final for this run."""
         if attempt >= self.config.retries:
             return None
-        transient = exc.status in _RETRY_STATUSES or (exc.status is None and exc.cause.startswith(_TRANSIENT))
-        if not transient:
+        if not exc.transient:
             return None
         if exc.retry_after is not None:
             # a long Retry-After is honoured by deferring the source's next check, not by blocking a worker
             return exc.retry_after if exc.retry_after <= self.config.max_retry_after else None
         return backoff(attempt, self.config.retry_wait, self.config.max_retry_after, self._rng)
 
-    def _request(self, url: str, headers: dict[str, str], seconds: float, cap: int, proxy: str | None) -> Response:
+    def _request(
+        self, url: str, headers: dict[str, str], seconds: float, cap: int, proxy: str | None, private: bool
+    ) -> Response:
         with self._lock:
             self.requests += 1
         try:
-            client = self._client(proxy, getattr(self._guard, "allow_private", self.config.allow_private))
+            client = self._client(proxy, private)
             with client.stream("GET", url, headers=headers, timeout=httpx.Timeout(seconds)) as response:
                 got = _headers(response)
                 if response.status_code == 304:
@@ -224,7 +234,7 @@ class Fetcher:
                     wait = retry_after_seconds(got.get("retry-after"))
                     if wait is not None:
                         cause += f" (retry after {wait:g}s)"
-                    raise FetchError(url, cause, status=response.status_code, retry_after=wait)
+                    raise HTTPStatusError(url, cause, status=response.status_code, retry_after=wait)
                 body = _read_capped(response, cap, url)
                 with self._lock:
                     self.bytes += len(body)
@@ -236,26 +246,29 @@ class Fetcher:
                     etag=got.get("etag"),
                     last_modified=got.get("last-modified"),
                 )
-        except _Refused as refused:
-            raise refused.error from None
-        except Unreachable as unreachable:
-            raise FetchError(url, unreachable.cause) from None
+        except (AddressRefused, HostNotResolved) as refused:  # from the pinned connection or the proxy's hook
+            raise refused.for_url(url) from None
         except httpx.TooManyRedirects:
-            raise FetchError(url, f"too many redirects (more than {self.config.max_redirects})") from None
+            raise TooManyRedirects(url, f"too many redirects (more than {self.config.max_redirects})") from None
         except httpx.TimeoutException:
             if self._deadlines.reached():
                 total = seconds * DEADLINE_FACTOR
-                raise FetchError(url, f"too slow: not done within {total:g}s ({DEADLINE_FACTOR} × timeout)") from None
-            raise FetchError(url, f"timed out after {seconds:g}s") from None
+                raise DeadlineExceeded(
+                    url, f"too slow: not done within {total:g}s ({DEADLINE_FACTOR} × timeout)"
+                ) from None
+            raise FetchTimeout(url, f"timed out after {seconds:g}s") from None
         except (httpx.InvalidURL, UnicodeError) as exc:  # UnicodeError: a host IDNA cannot encode
             raise FetchError(url, f"invalid URL: {exc}") from None
+        except httpx.ConnectError as exc:
+            raise FetchConnectError(url, f"cannot connect: {_text(exc)}") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            raise FetchConnectError(url, f"connection lost: {_text(exc)}") from None
         except (httpx.HTTPError, ValueError) as exc:  # ValueError: httpx rejects a malformed proxy URL
-            raise FetchError(url, _describe(exc)) from None
+            raise FetchError(url, _text(exc)) from None
 
-    def _robots_text(self, url: str, cap: int) -> str:
+    def _robots_text(self, url: str, cap: int, allow_private: bool) -> str:
         # the page's own permission to reach its host applies to the host's robots.txt too
-        allow = getattr(self._guard, "allow_private", None)
-        return self.get(url, max_bytes=cap, allow_private=allow).text()
+        return self.get(url, max_bytes=cap, allow_private=allow_private).text()
 
     def _read_file(self, url: str, cap: int) -> Response:
         parts = urlsplit(url)
@@ -265,7 +278,7 @@ class Fetcher:
             path = self.base_dir / path
         try:
             if path.stat().st_size > cap:
-                raise FetchError(url, f"body larger than {cap} bytes")
+                raise BodyTooLarge(url, f"body larger than {cap} bytes")
             with path.open("rb") as handle:
                 data = handle.read(cap + 1)  # stat says 0 for pipes and /dev files: the read bounds them
         except FileNotFoundError:
@@ -275,7 +288,7 @@ class Fetcher:
         except OSError as exc:
             raise FetchError(url, f"cannot read {path}: {exc.strerror or exc}") from None
         if len(data) > cap:
-            raise FetchError(url, f"body larger than {cap} bytes")
+            raise BodyTooLarge(url, f"body larger than {cap} bytes")
         return Response(url=path.resolve().as_uri(), status=200, content=data)
 
 
@@ -286,18 +299,8 @@ def _check_literal(request: httpx.Request) -> None:
         literal = [str(ipaddress.ip_address(host.strip("[]")))]
     except ValueError:
         return
-    try:
-        check_public(str(request.url), host, request.url.port or 0, lambda _h, _p: literal)
-    except FetchError as exc:
-        raise _Refused(exc) from None
-
-
-class _Refused(Exception):
-    """Carries a refusal out of an httpx event hook, which must raise, through httpx untouched."""
-
-    def __init__(self, error: FetchError) -> None:
-        super().__init__(str(error))
-        self.error = error
+    # AddressRefused: httpx passes an event hook's own errors through untouched
+    check_public(str(request.url), host, request.url.port or 0, lambda _h, _p: literal)
 
 
 def _read_capped(response: httpx.Response, cap: int, url: str) -> bytes:
@@ -305,14 +308,14 @@ def _read_capped(response: httpx.Response, cap: int, url: str) -> bytes:
     announced = response.headers.get("content-length", "")
     # Content-Length counts encoded bytes; only an unencoded length says the body is too big.
     if announced.isdigit() and int(announced) > cap and coding.strip().lower() in ("", "identity"):
-        raise FetchError(url, f"body larger than {cap} bytes (announced {announced})")
+        raise BodyTooLarge(url, f"body larger than {cap} bytes (announced {announced})")
     chunks: list[bytes] = []
     size = 0
     try:
         for chunk in _decoded(response.iter_raw(), coding, url):
             size += len(chunk)
             if size > cap:
-                raise FetchError(url, f"body larger than {cap} bytes")
+                raise BodyTooLarge(url, f"body larger than {cap} bytes")
             chunks.append(chunk)
     except (zlib.error, brotli.error) as exc:
         raise FetchError(url, f"cannot decode {coding} body: {exc}") from None
@@ -368,13 +371,5 @@ def _headers(response: httpx.Response) -> dict[str, str]:
     return {k.lower(): v for k, v in response.headers.items()}
 
 
-_TRANSIENT = ("cannot connect", "timed out", "connection lost")
-
-
-def _describe(exc: Exception) -> str:
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.ConnectError):
-        return f"cannot connect: {text}"
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
-        return f"connection lost: {text}"
-    return text
+def _text(exc: Exception) -> str:
+    return str(exc) or type(exc).__name__

@@ -26,14 +26,6 @@ def direct_connect(address: tuple[str, int], timeout: float | None) -> socket.so
     return socket.create_connection(address, timeout)
 
 
-class Unreachable(Exception):
-    """A name that does not resolve or resolves inside: carried through httpx, reported as a FetchError."""
-
-    def __init__(self, cause: str) -> None:
-        super().__init__(cause)
-        self.cause = cause
-
-
 class PinnedBackend(SyncBackend):
     """httpcore's blocking backend, resolving each name once and connecting only to its checked answers."""
 
@@ -49,10 +41,8 @@ class PinnedBackend(SyncBackend):
         local_address: str | None = None,
         socket_options: Iterable[tuple[int, int, int | bytes | None]] | None = None,
     ) -> httpcore.NetworkStream:
-        try:
-            addresses = checked_addresses(host, port, self.resolve)
-        except ValueError as exc:
-            raise Unreachable(str(exc)) from None
+        # AddressRefused or HostNotResolved: httpx passes errors that are not httpcore's through untouched
+        addresses = checked_addresses(host, port, self.resolve)
         last: OSError | None = None
         for address in addresses:  # as create_connection does: the next answer when one is unreachable
             try:

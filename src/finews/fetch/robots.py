@@ -26,7 +26,7 @@ _MAX_BYTES = 512 * 1024  # Google reads the first 500 KiB; more is not a robots 
 class RobotsPolicy:
     def __init__(
         self,
-        fetch_text: Callable[[str, int], str],
+        fetch_text: Callable[[str, int, bool], str],  # (url, byte cap, allow_private) -> text
         user_agent: str,
         *,
         ttl: float = 86400.0,
@@ -39,24 +39,25 @@ class RobotsPolicy:
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, Protego]] = {}
 
-    def allowed(self, url: str) -> bool:
-        return self._rules(url).can_fetch(url, self._agent)
+    def allowed(self, url: str, allow_private: bool = False) -> bool:
+        """Whether robots.txt lets us fetch ``url``; ``allow_private``: may its robots.txt be on a private address."""
+        return self._rules(url, allow_private).can_fetch(url, self._agent)
 
-    def _rules(self, url: str) -> Protego:
+    def _rules(self, url: str, allow_private: bool) -> Protego:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
             cached = self._cache.get(origin)
         if cached and cached[0] > self._clock():
             return cached[1]
-        rules, ttl = self._load(origin)
+        rules, ttl = self._load(origin, allow_private)
         with self._lock:
             self._cache[origin] = (self._clock() + ttl, rules)
         return rules
 
-    def _load(self, origin: str) -> tuple[Protego, float]:
+    def _load(self, origin: str, allow_private: bool) -> tuple[Protego, float]:
         try:
-            return Protego.parse(self._fetch_text(f"{origin}/robots.txt", _MAX_BYTES)), self._ttl
+            return Protego.parse(self._fetch_text(f"{origin}/robots.txt", _MAX_BYTES, allow_private)), self._ttl
         except FetchError as exc:
             if exc.status is not None and 400 <= exc.status < 500:
                 return _ALLOW_ALL, self._ttl

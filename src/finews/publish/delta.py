@@ -45,10 +45,6 @@ from .theme import environment
 LIMIT = 2_000  # changed articles past which the streaming build is about as quick
 
 
-class Fallback(Exception):
-    """A change this build does not make in place: the streaming build makes the site instead."""
-
-
 class _StoredLists(Mapping[str, list]):
     """The last build's listings, read from the state one at a time."""
 

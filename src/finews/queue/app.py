@@ -15,7 +15,8 @@ from procrastinate import App, PsycopgConnector
 from procrastinate.schema import SchemaManager
 
 from ..config import Config
-from ..errors import ConfigError, FinewsError
+from ..errors import ConfigError
+from ..errors import QueueError as QueueError  # declared in finews.errors, still importable here
 from ..redact import without_password
 
 FETCH_TASK = "finews.fetch_source"
@@ -29,10 +30,6 @@ CREATE TABLE IF NOT EXISTS finews_host_turns (
     next_start timestamptz NOT NULL
 )
 """
-
-
-class QueueError(FinewsError):
-    """The task queue's database cannot be reached or set up."""
 
 
 def queue_conninfo(config: Config) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from markdown_it import MarkdownIt
 
+from ..errors import PostError as PostError  # declared in finews.errors, still importable here
 from ..extract.dates import parse_date
 from ..model import Article
 
@@ -40,10 +41,6 @@ _RAW_ESCAPED_CLOSE = "{% endraw %}{{ '{% endraw %}' }}{% raw %}"
 _QUOTED_LINE = re.compile(r"""^([ \t]*[\w-]+:[ \t]*)(["'])(.*)\2[ \t]*$""")
 _LINK_KEYS = ("link", "url", "canonical_url", "canonicalURL", "original_url", "source_url")
 _IMAGE_KEYS = ("headimg", "thumbnail", "image", "cover", "featured_image", "images")
-
-
-class PostError(ValueError):
-    """Why one file cannot be imported; the import goes on with the next file."""
 
 
 def markdown_html(text: str) -> str:

@@ -20,15 +20,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from ..errors import FinewsError
+from ..errors import ArchiveBusy as ArchiveBusy  # declared in finews.errors, still importable here
 from . import pg
 
 if TYPE_CHECKING:
     from ..config import Config
-
-
-class ArchiveBusy(FinewsError):
-    """Another finews process is writing this archive."""
 
 
 class ArchiveLock:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, bindparam, create_engine, event, func, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import FinewsError
+from ..errors import StorageError as StorageError  # declared in finews.errors, still importable here
 from ..model import Article, SaveResult, SourceState
 from . import changes, findings, pg, revision, search
 from .findings import Findings, StoredFingerprint, StoredStory
@@ -35,10 +35,6 @@ if TYPE_CHECKING:
     from ..config import Config
 
 _BATCH = 500
-
-
-class StorageError(FinewsError):
-    """The archive cannot be opened, migrated or written."""
 
 
 def open_archive(path: Path | str, *, read_only: bool = False) -> SQLArchive:
