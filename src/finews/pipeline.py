@@ -224,7 +224,7 @@ def open_understanding(config: Config, archive: Archive, now: datetime) -> Under
         return None
     from .enrich.understand import Understanding  # jieba and the MinHash index load only when used
 
-    return Understanding.resume(archive, now)  # type: ignore[arg-type]
+    return Understanding.resume(archive, now)  # type: ignore[arg-type]  # understand needs the SQL archive
 
 
 def _record(
@@ -318,7 +318,7 @@ def _save(batch: list[Article], archive: Archive, understanding: Understanding |
         return archive.save(batch)
     with archive.understanding_turn():
         try:
-            understanding.catch_up(archive)  # type: ignore[arg-type]
+            understanding.catch_up(archive)  # type: ignore[arg-type]  # an understanding means the SQL archive
             understanding.link_duplicates(batch)
         except Exception:
             log.exception("near-duplicate detection failed; saving the batch unlinked")
@@ -333,7 +333,7 @@ def _save(batch: list[Article], archive: Archive, understanding: Understanding |
                 findings = None
             if findings is not None:
                 archive.save_findings(findings)
-        understanding.caught_up(archive)  # type: ignore[arg-type]
+        understanding.caught_up(archive)  # type: ignore[arg-type]  # as in catch_up
     return saved
 
 

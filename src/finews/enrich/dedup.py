@@ -240,7 +240,7 @@ class NearDuplicateIndex:
         self._sources = [self._sources[i] for i in kept]
         self._roots = [self._roots[i] for i in kept]
         self._arrived = array("d", (self._arrived[i] for i in kept))
-        self._slot_of = {doc_id: slot for slot, doc_id in enumerate(self._ids)}  # type: ignore[misc]
+        self._slot_of = {doc_id: slot for slot, doc_id in enumerate(self._ids) if doc_id is not None}  # all kept
         self._buckets.renumber(renumbered)
         self._exact.renumber(renumbered)
 

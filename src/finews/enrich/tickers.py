@@ -197,6 +197,7 @@ class CompanyIndex:
         if self._pattern is None:
             return []
         get = self.by_alias.get
+        # the pattern is built from by_alias's keys: every match is one
         return [(m.start(), m.end(), get(m[0])) for m in self._pattern.finditer(folded)]  # type: ignore[misc]
 
 

@@ -8,6 +8,7 @@ thread's deadline, and fail at once past it.
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -72,9 +73,9 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._stream.close()
 
     def start_tls(
-        self, ssl_context: object, server_hostname: str | None = None, timeout: float | None = None
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.NetworkStream:
-        tls = self._stream.start_tls(ssl_context, server_hostname, self._deadlines.bound(timeout))  # type: ignore[arg-type]
+        tls = self._stream.start_tls(ssl_context, server_hostname, self._deadlines.bound(timeout))
         return _DeadlineStream(tls, self._deadlines)
 
     def get_extra_info(self, info: str) -> object:
@@ -125,4 +126,5 @@ def bound_sockets(client: httpx.Client, deadlines: Deadlines) -> None:
         backend = getattr(pool, "_network_backend", None)
         if backend is None:
             raise RuntimeError(f"cannot bound the requests of {type(transport).__name__}: no network backend")
+        # httpx's transports keep their pool and its backend private: reached by name, checked above
         pool._network_backend = _DeadlineBackend(backend, deadlines)  # type: ignore[union-attr]

@@ -68,9 +68,10 @@ class DeltaBuilder(_Builder):
     """Renders the changed articles, then the listings, stories and indexes they reach."""
 
     def __init__(self, *args: object, state: BuildState, **kwargs: object) -> None:
+        # the streaming build's arguments, passed on as they are; the state stands in for the previous build
         super().__init__(*args, previous=None, **kwargs)  # type: ignore[arg-type]
         self.state = state
-        self.old_lists = _StoredLists(state)  # type: ignore[assignment]
+        self.old_lists = _StoredLists(state)  # type: ignore[assignment]  # read lazily, used as the dict it replaces
         self.previous_search = state.get("search")
         self.placed: dict[int, tuple[Item, list[EntityPage], int | None]] = {}
         self.stored_entities = state.entities()

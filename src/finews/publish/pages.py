@@ -74,6 +74,7 @@ def entity_indexes(builder: _Builder, counted: list[tuple[EntityPage, int]], new
             {"name": entity.name, "key": entity.key, "href": entity.folder.split("/", 1)[1], "count": count}
         )
     for kind, label in ENTITY_KINDS.items():
+        # a template's rows: each value its own type, "count" an int
         listed = sorted(by_kind.get(kind, []), key=lambda e: (-int(e["count"]), str(e["name"])))  # type: ignore[call-overload]
         builder.write(f"{kind}/index.html", "entities.html", lastmod=newest, heading=label, entities=listed)
 
@@ -148,7 +149,7 @@ def storylines(builder: _Builder) -> dict[int, list[dict[str, object]]]:
             lead = members[-1]  # members are newest first
             href = f"story/{story_id}/index.html" if len(members) >= 2 else f"a/{lead.slug}.html"
             listed.append({"story": story_id, "item": lead, "href": href, "size": len(members)})
-        listed.sort(key=lambda event: (event["item"].time, event["story"]))  # type: ignore[attr-defined]
+        listed.sort(key=lambda event: (event["item"].time, event["story"]))  # type: ignore[attr-defined]  # an Item
         for story_id in events:
             found[story_id] = listed
     return found
@@ -170,9 +171,7 @@ def day_listing(builder: _Builder, day: date, items: Sequence[Item]) -> None:
 def archive_index(builder: _Builder, counted: list[tuple[date, int]], newest: datetime | None) -> None:
     """The day-by-day archive's index: each day (newest first) with its count, by month."""
     days = [{"day": day, "count": count, "href": f"{day:%Y/%m/%d}/index.html"} for day, count in counted]
-    months = [
-        (month, list(group)) for month, group in itertools.groupby(days, key=lambda d: f"{d['day']:%Y年%m月}")
-    ]
+    months = [(month, list(group)) for month, group in itertools.groupby(days, key=lambda d: f"{d['day']:%Y年%m月}")]
     builder.write("archive/index.html", "archive.html", lastmod=newest, months=months)
 
 

@@ -23,7 +23,7 @@ from . import listing, pages
 from .feeds import Entry, FeedWriter, legal_chars, make_entry
 from .incremental import Output, digest
 from .paths import base_prefix
-from .posts import article_category, post_slug, source_settings
+from .posts import Category, article_category, post_slug, source_settings
 from .records import (
     C_CATEGORY,
     C_CATEGORY_NAME,
@@ -235,14 +235,14 @@ class _Builder:
         self.note_context(article.id)
         self.listed(article, item, found)
 
-    def render(self, article: Article, relative: str, source: SourceConfig, category: object, when: datetime,
+    def render(self, article: Article, relative: str, source: SourceConfig, category: Category, when: datetime,
                also: list[dict], badges: list[dict]) -> Article:  # fmt: skip
         article = self.full(article)
         # a digest cut from the body's first lines would only repeat it
         digest_ = article.summary if article.summary[:40] not in html_to_text(article.content_html)[:200] else ""
         self.write(relative, "article.html", lastmod=article.updated or article.published,
                    sitemap=[], article=article, source=source, time=when, digest=digest_,
-                   current_category=category.slug, also=also, badges=badges,  # type: ignore[attr-defined]
+                   current_category=category.slug, also=also, badges=badges,
                    related=article.story_id is not None)  # fmt: skip
         self.rendered.add(relative)
         self.dirty.add(article.id)

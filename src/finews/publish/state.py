@@ -56,7 +56,7 @@ def unpack(blob: bytes) -> list[int | None]:
     values = array("q")
     values.frombytes(blob)
     if -1 not in values:  # ids from an archive are never missing
-        return values.tolist()  # type: ignore[return-value]
+        return values.tolist()  # type: ignore[return-value]  # list[int] is invariant, yet holds no None here
     return [None if i == -1 else i for i in values]
 
 

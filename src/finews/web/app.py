@@ -141,7 +141,7 @@ def create_app(config: Config, *, admin_token: str | None = None) -> FastAPI:
             app.openapi_schema = problems.document(schema)
         return app.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend its schema
     app.add_middleware(ETagMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=500)  # outside the ETags, so they hash the plain body
     # outermost: every answer, the site's files and errors included, carries the policy
