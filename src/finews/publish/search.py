@@ -25,11 +25,13 @@ all. Each index is made in a folder aside and its files go into the site through
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
 import tempfile
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,12 +181,11 @@ def _run(
     Returns the groups whose pages hold no word at all (untitled, empty articles), which Pagefind refuses,
     and each group's CJK characters."""
     wordless: set[str] = set()
-    chars: dict[str, set[str]] = {}
     running: list[tuple[str, subprocess.Popen, Path]] = []
     try:
-        for name, pages in groups.items():
+        chars = _all_records(site, groups, root)
+        for name in groups:
             source = root / "pages" / name
-            chars[name] = _records(site, pages, source)  # the next group's are made while this one is indexed
             command = [str(binary), "--site", str(source), "--glob", "**/*.html", "--force-language", LANGUAGE,
                        "--keep-index-url", "--quiet", "--output-path", str(outputs / name)]  # fmt: skip
             log = root / f"{name}.log"
@@ -227,6 +228,22 @@ def executable() -> Path:
     if found is None or not Path(found).is_file():
         raise PublishError(f"search index: Pagefind's binary was not found{f' at {found}' if found else ''}")
     return Path(found)
+
+
+def _all_records(site: Path, groups: dict[str, list[str]], root: Path) -> dict[str, set[str]]:
+    """Each group's pages of words, written into ``root/pages/<group>``; each group's CJK characters.
+
+    Several groups are made side by side, a process per core (forked: nothing to import again). Made
+    in this process while the previous group's Pagefind ran, they left that Pagefind one core (on
+    3,000 pages: 13.4 s for the search index, 2.8 s of it the pages of words).
+    """
+    folders = {name: root / "pages" / name for name in groups}
+    workers = min(len(groups), CORES)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return {name: _records(site, pages, folders[name]) for name, pages in groups.items()}
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        made = {name: pool.submit(_records, site, pages, folders[name]) for name, pages in groups.items()}
+        return {name: future.result() for name, future in made.items()}
 
 
 def _records(site: Path, pages: list[str], folder: Path) -> set[str]:

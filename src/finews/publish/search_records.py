@@ -87,7 +87,7 @@ def record(page_html: str) -> Record:
     content = tree.css_first("div.content[data-pagefind-body]")
     text = html_to_text(content.html or "")[:TEXT_CHARS] if content is not None else ""
     title_words, text_words = words(terms(title)), words(terms(text))
-    chars = {c for w in (*title_words, *text_words) if _CJK.match(w) for c in w}
+    chars = {c for w in {*title_words, *text_words} if _CJK.match(w) for c in w}  # a text repeats its words
     tags = []
     for node in tree.css("[data-pagefind-meta]"):
         meta = node.attributes.get("data-pagefind-meta") or ""
