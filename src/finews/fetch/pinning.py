@@ -17,6 +17,7 @@ import httpx
 from httpcore._backends.sync import SyncBackend, SyncStream
 
 from .addresses import Resolver, checked_addresses
+from .deadline import SocketOption
 
 # (address, port), timeout -> a connected socket: socket.create_connection, or a test's own router
 Connector = Callable[[tuple[str, int], float | None], socket.socket]
@@ -39,7 +40,7 @@ class PinnedBackend(SyncBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: Iterable[tuple[int, int, int | bytes | None]] | None = None,
+        socket_options: Iterable[SocketOption] | None = None,
     ) -> httpcore.NetworkStream:
         # AddressRefused or HostNotResolved: httpx passes errors that are not httpcore's through untouched
         addresses = checked_addresses(host, port, self.resolve)

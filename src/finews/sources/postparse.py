@@ -54,6 +54,7 @@ def looks_like_html(body: str) -> bool:
 
 def to_datetime(value: Any, zone: tzinfo) -> datetime | None:
     """YAML/TOML give datetimes, dates or strings; all become aware datetimes shown in ``zone``."""
+    result: datetime | None
     if isinstance(value, datetime):
         result = value
     elif isinstance(value, date):

@@ -24,6 +24,8 @@ from ..errors import ArchiveBusy as ArchiveBusy  # declared in finews.errors, st
 from . import pg
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from ..config import Config
 
 
@@ -72,7 +74,7 @@ class PostgresWriterLock:
         self.wait = wait
         # its own unpooled connection: the lock belongs to the session, which must outlive every checkout
         self._engine = create_engine(url, poolclass=NullPool, connect_args={"application_name": _name()})
-        self._conn = None
+        self._conn: Connection | None = None
 
     def __enter__(self) -> PostgresWriterLock:
         label = pg.safe_label(self.url)

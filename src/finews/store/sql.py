@@ -143,7 +143,7 @@ class SQLArchive:
         try:
             migrate(engine)
         except SQLAlchemyError as exc:
-            raise StorageError(f"{label}: cannot open archive: {exc.orig or exc}") from None
+            raise StorageError(f"{label}: cannot open archive: {getattr(exc, 'orig', None) or exc}") from None
 
     # -- articles ---------------------------------------------------------------------------
     def save(self, batch: Sequence[Article]) -> SaveResult:
@@ -225,7 +225,8 @@ class SQLArchive:
             saved.rows[article.identity] = row
         if inserts:
             statement = articles.insert().returning(articles.c.id, sort_by_parameter_order=True)
-            ids = conn.execute(statement, [row.pending for row in inserts]).scalars().all()
+            # an inserted row is pending until its id comes back
+            ids = conn.execute(statement, [row.pending for row in inserts]).scalars().all()  # type: ignore[misc]
             for row, new_id in zip(inserts, ids, strict=True):
                 row.id, row.pending = new_id, None
                 saved.by_id[new_id] = row
@@ -252,9 +253,9 @@ class SQLArchive:
         for identity in (i for i in identities if i and i.startswith("guid:")):
             _, source, guid = identity.split(":", 2)
             query = select(*cols).where(articles.c.source == source, articles.c.guid == guid).limit(1)
-            r = conn.execute(query).first()
-            if r is not None:
-                found[identity] = _Row(r.id, r.slug, r.source, r.content_hash, duplicate_of=r.duplicate_of)
+            hit = conn.execute(query).first()
+            if hit is not None:
+                found[identity] = _Row(hit.id, hit.slug, hit.source, hit.content_hash, duplicate_of=hit.duplicate_of)
         return found
 
     def _existing(
