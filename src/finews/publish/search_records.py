@@ -101,9 +101,9 @@ def record(page_html: str) -> Record:
     for node in tree.css("[data-pagefind-sort]"):
         sort = node.attributes.get("data-pagefind-sort") or ""
         name, _, attribute = sort.partition("[")
-        value = node.attributes.get(attribute.rstrip("]")) if attribute else node.text()
-        if name and value:
-            tags.append(f'<span data-pagefind-sort="{html.escape(name)}:{html.escape(value)}"></span>')
+        sort_value = node.attributes.get(attribute.rstrip("]")) if attribute else node.text()
+        if name and sort_value:
+            tags.append(f'<span data-pagefind-sort="{html.escape(name)}:{html.escape(sort_value)}"></span>')
     page = (
         f'<!doctype html><html lang="{LANGUAGE}"><head><meta charset="utf-8"></head><body>'
         f"<main data-pagefind-body><h1>{html.escape(' '.join(title_words))} {WALL}</h1>"
