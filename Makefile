@@ -26,11 +26,13 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	bash scripts/system-packages.sh
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 bench: $(VENV)/.installed-test
 	bash scripts/system-packages.sh --bench

@@ -15,6 +15,7 @@ import heapq
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..model import Article
@@ -27,6 +28,11 @@ from .site import SiteReport
 from .state import BuildState
 from .theme import environment, site_fingerprint, theme_folder
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from ..store.base import Archive
+
 # a save that began before the last build read the archive may have committed after it, with an
 # earlier changed_at: the articles changed this long before that read are read again
 MARGIN = timedelta(minutes=5)
@@ -34,7 +40,7 @@ MARGIN = timedelta(minutes=5)
 
 def build_from_archive(
     config: Config,
-    archive: object,
+    archive: Archive,
     out_dir: Path,
     *,
     progress: Callable[[int], None] | None = None,
@@ -56,7 +62,7 @@ def build_from_archive(
 
 def _build(
     config: Config,
-    archive: object,
+    archive: Archive,
     out_dir: Path,
     previous: BuildState | None,
     *,
@@ -66,13 +72,13 @@ def _build(
 ) -> SiteReport:
     engine = getattr(archive, "engine", None)  # an archive not on SQL has no mentions and no light read
     started = datetime.now(UTC).replace(tzinfo=None)
-    moves = archive.moves()  # type: ignore[attr-defined]
+    moves = archive.moves()
     mentions = confident_mentions(engine) if engine is not None else None
-    also = archive.also_reported()  # type: ignore[attr-defined]
+    also = archive.also_reported()
     threads = story_threads(engine) if engine is not None else None
     articles: Iterable[Article | Cached]
     if engine is None or previous is None:
-        articles = archive.iter_articles()  # type: ignore[attr-defined]
+        articles = archive.iter_articles()
     else:
         theme = theme_folder(config)
         fingerprint = site_fingerprint(config, environment(theme), talent=moves is not None,
@@ -109,8 +115,8 @@ def _build(
 
 def _delta(
     config: Config,
-    archive: object,
-    engine: object,
+    archive: Archive,
+    engine: Engine,
     out_dir: Path,
     state: BuildState,
     *,
@@ -125,15 +131,15 @@ def _delta(
 ) -> SiteReport:
     """Publish what changed since the last build into its site, reading only the listings it reaches."""
     since = datetime.fromisoformat(state.get("read_at")) - MARGIN
-    published = set(published_ids(engine))  # type: ignore[arg-type]
+    published = set(published_ids(engine))
     home = state.listing("")  # every article the site has, in one row
     known = {i for i in home[1] if i is not None} if home else set(state.article_ids())
-    stories, before = story_members(engine), state.stories()  # type: ignore[arg-type]
+    stories, before = story_members(engine), state.stories()
     # a story is set without touching changed_at, and so are other reports and entities found later
     again = {i for i in stories.keys() | before.keys() if stories.get(i) != before.get(i)}
     again |= changed_contexts(state, also, mentions)
     again = (again & published) | (published - known)
-    fresh = sorted(light_articles(engine, since=since, ids=again), key=_article_order, reverse=True)  # type: ignore[arg-type]
+    fresh = sorted(light_articles(engine, since=since, ids=again), key=_article_order, reverse=True)
     removed = known - published
     if len(fresh) + len(removed) > LIMIT:
         raise Fallback(f"{len(fresh) + len(removed)} articles changed")
@@ -149,18 +155,18 @@ def _has_cache(previous: BuildState) -> bool:
     return isinstance(previous.get("read_at"), str)
 
 
-def _changed(engine: object, previous: BuildState) -> Iterator[Article | Cached]:
+def _changed(engine: Engine, previous: BuildState) -> Iterator[Article | Cached]:
     """The last build's records of unchanged articles and the changed ones, merged newest first."""
     records = previous.records()
     since = datetime.fromisoformat(previous.get("read_at")) - MARGIN
-    published = set(published_ids(engine))  # type: ignore[arg-type]
-    stories = story_members(engine)  # type: ignore[arg-type]
+    published = set(published_ids(engine))
+    stories = story_members(engine)
     known = {record[C_ID] for record in records}
     # a story is set without touching changed_at; an article saved while the last build ran may
     # carry a changed_at from before it: both are read again by id
     again = {record[C_ID] for record in records if stories.get(record[C_ID]) != record[C_STORY]}
     again |= published - known
-    fresh = sorted(light_articles(engine, since=since, ids=again), key=_article_order, reverse=True)  # type: ignore[arg-type]
+    fresh = sorted(light_articles(engine, since=since, ids=again), key=_article_order, reverse=True)
     changed = {article.id for article in fresh}
     kept = (record for record in records if record[C_ID] in published and record[C_ID] not in changed)
     merged: Iterator[Article | Cached] = heapq.merge(kept, fresh, key=_order, reverse=True)
@@ -177,11 +183,11 @@ def _order(entry: Article | Cached) -> tuple[str, int]:
     return _article_order(entry)
 
 
-def _loader(archive: object) -> Callable[[Article], Article]:
+def _loader(archive: Archive) -> Callable[[Article], Article]:
     def load(article: Article) -> Article:
         if article.content_html or article.id is None:
             return article
-        found = archive.get(article.id)  # type: ignore[attr-defined]
+        found = archive.get(article.id)
         return found if found is not None else article
 
     return load
