@@ -43,4 +43,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/search.py
 
 clean:
-	rm -rf $(VENV) demo .pytest_cache .ruff_cache
+	rm -rf $(VENV) demo .pytest_cache .ruff_cache .mypy_cache
