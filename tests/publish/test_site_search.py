@@ -205,3 +205,15 @@ def test_a_build_in_place_indexes_the_new_article_and_drops_a_removed_one(tmp_pa
     assert report.incremental and report.indexed
     found = _search(site, _merged(site), "茅台", "宁德")
     assert found["茅台"] == [] and found["宁德"] == ["a/3.html"]
+
+
+def test_a_page_gone_from_one_of_the_shards_is_reported_by_name(tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "CORES", 2)  # the shards' pages of words made side by side
+    config = make_config(tmp_path, SOURCES)
+    site = tmp_path / "site"
+    build_site([_article(i, *t) for i, t in enumerate(TEXTS)], config, site)
+    (site / "a/2.html").unlink()
+    with pytest.raises(PublishError, match=r"search index: cannot read .*a/2\.html"):
+        search.index_groups(site, {"pagefind": ["a/0.html", "a/1.html"], "pagefind-2": ["a/2.html"]})
+    files = search.index_groups(site, {"pagefind": ["a/0.html"], "pagefind-2": ["a/1.html"]})
+    assert {"pagefind/pagefind-entry.json", "pagefind-2/pagefind-entry.json"} <= set(files)

@@ -17,9 +17,12 @@ long, the pages of words being quicker to read than HTML to segment, and making 
 
 Pagefind indexes on one core once it has read the pages (for 10k pages, about 12 s on two cores,
 then 25 s on one), so a large site is indexed in shards, one Pagefind process per core, each its
-own bundle (``pagefind/``, ``pagefind-2/`` …); the search page merges them, and a query searches
-all. Each index is made in a folder aside and its files go into the site through the build's
-:class:`~.incremental.Output`, which writes only the files whose bytes changed.
+own bundle (``pagefind/``, ``pagefind-2/`` …), their pages of words made first, a process per core;
+the search page merges them, and a query searches all. Pagefind's time grows with the distinct words
+of each page, not with its length (a text given twice took a fifth longer): on the real items, 160k
+of a shard's 170k words are CJK bigrams, most of them found on one page only. Each index is made in
+a folder aside and its files go into the site through the build's :class:`~.incremental.Output`,
+which writes only the files whose bytes changed.
 """
 
 from __future__ import annotations
