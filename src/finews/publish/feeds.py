@@ -20,6 +20,8 @@ from .paths import base_prefix, site_url
 FEED_FILES = ("atom.xml", "rss.xml", "feed.json")
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class Entry:
     """What a feed needs of an article; ``content`` is "" for the ones past the content budget."""
