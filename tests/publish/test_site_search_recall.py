@@ -11,15 +11,11 @@ boundary), jieba words, parts of longer words, Latin tokens, Latin beside CJK, t
 from __future__ import annotations
 
 import json
-import random
-import re
 import subprocess
 from dataclasses import replace
 from pathlib import Path
 
-import opencc
 import pytest
-import rjieba
 
 from finews.extract import prepare
 from finews.extract.clean import html_to_text
@@ -28,18 +24,15 @@ from finews.sources.feed import article_from_item
 from finews.store import open_archive
 
 from ..conftest import CORPORA, make_config, need
+from ..ctrlf import fold, holding, sample_queries
 from ..requirements import need_tool
 
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 PER_SOURCE = {"cnbeta": 900, "zhihu": 200, "infoq": 100}
 RUNNER = Path(__file__).with_name("pagefind_search.mjs")
 SOURCES = [{"name": name, "title": name, "url": "x", "category": name, "category_name": name} for name in PER_SOURCE]
-_T2S = opencc.OpenCC("t2s")
-_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
-def _fold(value: str) -> str:
-    return _T2S.convert(value.translate(_WIDTH).lower())
+_fold = fold
 
 
 @pytest.fixture(scope="module")
@@ -74,35 +67,11 @@ def _search(site: Path, queries: list[str]) -> dict:
 
 
 def _holding(pages: dict[str, tuple[str, str]], query: str) -> set[str]:
-    found: set[str] | None = None
-    for part in _fold(query).split():
-        start = r"(?<![^\W_" + HAN + "])" if not re.match(f"[{HAN}]", part[:1]) else ""
-        end = r"(?![^\W_" + HAN + "])" if not re.match(f"[{HAN}]", part[-1:]) else ""
-        pattern = re.compile(start + re.escape(part) + end)
-        ids = {page for page, texts in pages.items() if any(pattern.search(t) for t in texts)}
-        found = ids if found is None else found & ids
-    return found or set()
+    return holding(pages, query)
 
 
 def _samples(pages: dict[str, tuple[str, str]], per_kind: int = 12) -> dict[str, list[str]]:
-    rng = random.Random(5)
-    texts = [f"{title}\n{text}" for title, text in pages.values()]
-    run = re.compile(f"[{HAN}]+")
-    kinds: dict[str, list[str]] = {}
-    for size in (2, 3, 4, 6):
-        runs = [r for t in texts for r in run.findall(t) if len(r) >= size]
-        picks = (rng.choice(runs) for _ in range(per_kind))
-        kinds[f"cjk{size}"] = [r[(s := rng.randint(0, len(r) - size)) : s + size] for r in picks]
-    words = [w for t in rng.sample(texts, 40) for w in rjieba.cut(t[:1500]) if run.fullmatch(w)]
-    kinds["word"] = rng.sample([w for w in words if 2 <= len(w) <= 4], per_kind)
-    longer = rng.sample([w for w in words if len(w) >= 4], per_kind)
-    kinds["part"] = [w[1:-1] if len(w) > 3 else w[1:] for w in longer]
-    latin = re.compile(r"(?<![a-z0-9])[a-z][a-z0-9]{1,11}(?![a-z0-9])")
-    kinds["latin"] = rng.sample(sorted({m for t in texts for m in latin.findall(t)}), per_kind)
-    mixed = re.compile(f"(?<![a-z0-9])[a-z0-9]{{1,8}}[{HAN}]{{1,2}}|[{HAN}]{{2}}[a-z0-9]{{1,8}}(?![a-z0-9])")
-    kinds["mixed"] = rng.sample(sorted({m for t in texts for m in mixed.findall(t)}), per_kind)
-    pairs = [w for w in words if len(w) >= 2]
-    kinds["words"] = [" ".join(rng.sample(pairs, 2)) for _ in range(per_kind)]
+    kinds = sample_queries([f"{title}\n{text}" for title, text in pages.values()], seed=5, per_kind=per_kind)
     kinds["named"] = ["特斯拉", "英伟达", "技术包", "里巴", "5g", "a股"]
     return kinds
 

@@ -10,15 +10,11 @@ parts of longer words, Latin tokens, Latin beside CJK, two words with a space.
 from __future__ import annotations
 
 import json
-import random
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-import opencc
 import pytest
-import rjieba
 
 from finews.extract import prepare
 from finews.extract.clean import html_to_text
@@ -28,17 +24,14 @@ from finews.store import SQLArchive, open_archive, open_database
 from finews.store.search import BODY_CHARS, SearchFilters
 
 from ..conftest import CORPORA, need
+from ..ctrlf import fold, holding, sample_queries
 
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 PER_SOURCE = {"cnbeta": 300, "zhihu": 60, "infoq": 40}
 COPIES = 3
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
-_T2S = opencc.OpenCC("t2s")
-_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
-def _fold(value: str) -> str:
-    return _T2S.convert(value.translate(_WIDTH).lower())
+_fold = fold
 
 
 def _plain(article: Article) -> str:
@@ -75,38 +68,11 @@ class Saved:
 
 
 def _holding(saved: list[Saved], query: str) -> set[int]:
-    found: set[int] | None = None
-    for part in _fold(query).split():
-        start = r"(?<![^\W_" + HAN + "])" if not re.match(f"[{HAN}]", part[:1]) else ""
-        end = r"(?![^\W_" + HAN + "])" if not re.match(f"[{HAN}]", part[-1:]) else ""
-        pattern = re.compile(start + re.escape(part) + end)
-        ids = {a.id for a in saved if pattern.search(a.title) or pattern.search(a.text)}
-        found = ids if found is None else found & ids
-    return {i for i in found or () if i is not None}
+    return {i for i in holding({a.id: (a.title, a.text) for a in saved}, query) if i is not None}
 
 
 def _samples(saved: list[Saved], per_kind: int = 12) -> dict[str, list[str]]:
-    rng = random.Random(11)
-    texts = [f"{a.title}\n{a.text}" for a in saved[: len(saved) // COPIES]]
-    run = re.compile(f"[{HAN}]+")
-    kinds: dict[str, list[str]] = {}
-    for size in (2, 3, 4, 6):
-        runs = [r for t in texts for r in run.findall(t) if len(r) >= size]
-        picks = (rng.choice(runs) for _ in range(per_kind))
-        kinds[f"cjk{size}"] = [r[(s := rng.randint(0, len(r) - size)) : s + size] for r in picks]
-    words = [w for t in rng.sample(texts, 40) for w in rjieba.cut(t[:1500]) if run.fullmatch(w)]
-    kinds["word"] = rng.sample([w for w in words if 2 <= len(w) <= 4], per_kind)
-    longer = rng.sample([w for w in words if len(w) >= 4], per_kind)
-    kinds["part"] = [w[1:-1] if len(w) > 3 else w[1:] for w in longer]
-    latin = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]{1,11}(?![A-Za-z0-9])")
-    kinds["latin"] = rng.sample(sorted({m for t in texts for m in latin.findall(t)}), per_kind)
-    mixed = re.compile(
-        f"(?<![A-Za-z0-9])[A-Za-z0-9]{{1,8}}[{HAN}]{{1,2}}|[{HAN}]{{2}}[A-Za-z0-9]{{1,8}}(?![A-Za-z0-9])"
-    )
-    kinds["mixed"] = rng.sample(sorted({m for t in texts for m in mixed.findall(t)}), per_kind)
-    pairs = [w for w in words if len(w) >= 2]
-    kinds["words"] = [" ".join(rng.sample(pairs, 2)) for _ in range(per_kind)]
-    return kinds
+    return sample_queries([f"{a.title}\n{a.text}" for a in saved[: len(saved) // COPIES]], seed=11, per_kind=per_kind)
 
 
 def _every_page(archive: SQLArchive, query: str, size: int) -> list[int]:
