@@ -72,7 +72,7 @@ def _prepare(html: str) -> str:
     """``html`` with text characters as stand-ins, only http(s) links and images, and no titles."""
     out: list[str] = []
     in_code = 0
-    dropped_links = 0
+    links = _Links()
     for match in _TOKEN.finditer(_NONCHARACTERS.sub("", html)):
         _, closing, name, attributes, text = match.groups()
         if text is not None:
@@ -83,17 +83,7 @@ def _prepare(html: str) -> str:
             in_code = max(0, in_code - 1) if closing else in_code + 1
             out.append(f"</{name}>" if closing else f"<{name}>")
         elif name == "a":
-            if closing:
-                if dropped_links:
-                    dropped_links -= 1
-                else:
-                    out.append("</a>")
-                continue
-            href = web_url(_attributes(attributes).get("href", ""))
-            if href is None:
-                dropped_links += 1  # the words stay, the link goes
-            else:
-                out.append(f'<a href="{href}">')
+            out.append(links.tag(closing, attributes))
         elif name == "img":
             found = _attributes(attributes)
             src = web_url(found.get("src", ""))
@@ -111,7 +101,7 @@ def safe_html(html: str) -> str:
     with jQuery): alt texts lose HTML's and Markdown's punctuation, titles go, URLs are encoded.
     """
     out: list[str] = []
-    dropped_links = 0
+    links = _Links()
     for match in _TOKEN.finditer(html):
         tag, closing, name, attributes, text = match.groups()
         if text is not None:
@@ -119,17 +109,7 @@ def safe_html(html: str) -> str:
             continue
         name = name.lower()
         if name == "a":
-            if closing:
-                if dropped_links:
-                    dropped_links -= 1
-                else:
-                    out.append("</a>")
-                continue
-            href = web_url(_attributes(attributes).get("href", ""))
-            if href is None:
-                dropped_links += 1
-            else:
-                out.append(f'<a href="{href}" rel="noopener noreferrer nofollow">')
+            out.append(links.tag(closing, attributes, ' rel="noopener noreferrer nofollow"'))
         elif name == "img":
             found = _attributes(attributes)
             src = web_url(found.get("src", ""))
@@ -139,6 +119,25 @@ def safe_html(html: str) -> str:
         else:
             out.append(tag)
     return "".join(out)
+
+
+class _Links:
+    """Anchors whose href is not a web URL lose their tags and keep their words; closing tags stay matched."""
+
+    def __init__(self) -> None:
+        self.dropped = 0  # open anchors left out, whose closing tags go too
+
+    def tag(self, closing: str | None, attributes: str, extra: str = "") -> str:
+        if closing:
+            if self.dropped:
+                self.dropped -= 1
+                return ""
+            return "</a>"
+        href = web_url(_attributes(attributes).get("href", ""))
+        if href is None:
+            self.dropped += 1
+            return ""
+        return f'<a href="{href}"{extra}>'
 
 
 def _alt(text: str) -> str:
